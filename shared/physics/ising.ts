@@ -47,8 +47,11 @@ export interface IsingSampler {
   setParameters(coupling: number, field?: number): void;
   /**
    * Advance the chain by `count` sweeps. Metropolis: one sweep = one update attempt per site
-   * (both checkerboard colours). Wolff: one sweep = cluster flips until at least N spins
-   * have been flipped in total, so sweep counts of the two algorithms cost about the same.
+   * (both checkerboard colours). Wolff: one sweep = a FIXED number of single-cluster flips,
+   * k ≈ N/⟨|C|⟩, chosen from a trial run that depends only on (L, K, H), so a sweep moves
+   * about N spins and sweep counts of the two algorithms cost about the same. (Stopping a
+   * sweep once N spins have flipped would be biased: the cluster that crosses the threshold
+   * tends to be large, i.e. from an ordered state, so end-of-sweep states lean ordered.)
    */
   sweep(count: number): void;
   /** Copy the configuration into `out` (length L·L, ±1, row-major). */
