@@ -1,0 +1,126 @@
+/**
+ * The rgflow command line (the stable surface that tests and users script against).
+ * Commands: serve, sample, bench. Every command takes --json: one JSON object on stdout;
+ * progress and logs go to stderr. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './errors.js';
+import { createProgress } from './progress.js';
+import { formatSampleSummary, formatBench } from './format.js';
+
+/** Parses a decimal number strictly: the whole string, finite. */
+function numberArg(value: string): number {
+  const trimmed = value.trim();
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) throw new InvalidArgumentError(`not a number: '${value}'`);
+  return Number(trimmed);
+}
+
+/** Parses an integer strictly (no fractions, no exponents beyond exact integers). */
+function integerArg(value: string): number {
+  const n = numberArg(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`not an integer: '${value}'`);
+  return n;
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('rgflow')
+    .description('A live laboratory for the exact mapping between variational RG and deep learning (Mehta & Schwab 2014).')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('serve')
+    .description('serve the live laboratory: a default session streaming to every browser that opens the page')
+    .addOption(new Option('--port <n>', 'TCP port (0 = any free port)').argParser(integerArg).env('PORT').default(3000))
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--L <n>', 'lattice size of the default session', integerArg, 40)
+    .option('--beta <K>', 'initial coupling K = J/k_BT of the default session', numberArg, 0.408)
+    .option('--seed <n>', 'random seed of the default session', integerArg, 1)
+    .option('--json', 'print {url, port} as JSON on stdout once listening')
+    .action(async (opts) => {
+      if (opts.port < 0 || opts.port > 65535) throw new UsageError(`--port must be in 0..65535, got ${opts.port}`);
+      const { startServer } = await import('../serve.js');
+      const server = await startServer({ port: opts.port, host: opts.host, L: opts.L, coupling: opts.beta, seed: opts.seed });
+      if (opts.json) printJson({ url: server.url, port: server.port });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          process.stderr.write(`rgflow: ${signal}, shutting down\n`);
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+
+  program
+    .command('sample')
+    .description('sample the 2D Ising model and write decorrelated configurations to a NumPy .npy file')
+    .option('--L <n>', 'linear lattice size (N = L² spins)', integerArg, 40)
+    .option('--beta <K>', 'coupling K = J/k_BT (K_c ≈ 0.440687)', numberArg, 0.408)
+    .option('--samples <n>', 'number of stored configurations', integerArg, 20000)
+    .addOption(new Option('--algorithm <name>', 'Monte Carlo update').default('wolff'))
+    .option('--seed <n>', 'random seed', integerArg, 1)
+    .option('--field <H>', 'dimensionless field H = h/k_BT (metropolis only)', numberArg)
+    .option('--out <file>', 'write samples here as .npy (uint8, shape [samples, L*L], 1 = up)')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (opts) => {
+      const { runSample } = await import('./sample.js');
+      const progress = createProgress();
+      const summary = await runSample(
+        { L: opts.L, beta: opts.beta, samples: opts.samples, algorithm: opts.algorithm, seed: opts.seed, field: opts.field, out: opts.out },
+        { progress: (message, fraction) => progress.update(message, fraction) },
+      );
+      progress.done();
+      if (opts.json) printJson(summary);
+      else process.stdout.write(formatSampleSummary(summary));
+    });
+
+  program
+    .command('bench')
+    .description('measure performance: figures and ratios against a baseline measured in the same run')
+    .argument('[target]', 'what to measure: ising | all', 'all')
+    .option('--seconds <s>', 'timing budget per measurement', numberArg, 1.5)
+    .option('--json', 'print the figures as JSON on stdout')
+    .action(async (target: string, opts) => {
+      const targets = ['ising', 'all'];
+      if (!targets.includes(target)) throw new UsageError(`unknown bench target '${target}' (expected ${targets.join(' | ')})`);
+      if (!(opts.seconds > 0 && opts.seconds <= 600)) throw new UsageError(`--seconds must be in (0, 600], got ${opts.seconds}`);
+      const { runIsingBench } = await import('../bench/ising-bench.js');
+      const progress = createProgress();
+      const ising = await runIsingBench({ seconds: opts.seconds, onProgress: (m) => progress.update(m, 0) });
+      progress.done();
+      const result = { ising };
+      if (opts.json) printJson(result);
+      else process.stdout.write(formatBench(result));
+    });
+
+  return program;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit with 0; every parse error is bad usage.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`rgflow: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`rgflow: ${message}\n`);
+    return 1;
+  }
+}
