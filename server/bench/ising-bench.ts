@@ -30,8 +30,12 @@ export interface IndependentSampleRate {
   sweeps_per_second: number;
   /** τ_int of the energy per site, in sweeps (½ for independent sweeps). */
   tau_int_energy: number;
+  /** Madras–Sokal standard error of tau_int_energy. */
+  tau_int_energy_err: number;
   /** sweeps_per_second / (2 τ_int). */
   independent_samples_per_second: number;
+  /** Its error, propagated from tau_int_energy_err. */
+  independent_samples_per_second_err: number;
 }
 
 export interface IsingBenchResult {
@@ -126,9 +130,16 @@ async function independentSamples(sampler: IsingSampler, seconds: number, progre
   const rate = sweepsPerSecond(sampler, seconds);
   await yieldToEventLoop();
   progress(`independent samples, ${name}: energy series for τ_int`);
-  const { tau } = integratedAutocorrelationTime(energySeries(sampler, seconds), 6);
+  const { tau, err } = integratedAutocorrelationTime(energySeries(sampler, seconds), 6);
   await yieldToEventLoop();
-  return { sweeps_per_second: rate, tau_int_energy: tau, independent_samples_per_second: rate / (2 * tau) };
+  const independent = rate / (2 * tau);
+  return {
+    sweeps_per_second: rate,
+    tau_int_energy: tau,
+    tau_int_energy_err: err,
+    independent_samples_per_second: independent,
+    independent_samples_per_second_err: independent * (err / tau),
+  };
 }
 
 /** Measures everything listed in the file header; takes about 10 × `seconds`. */

@@ -40,23 +40,27 @@ function buildProgram(): Command {
     .description('serve the live laboratory: a default session streaming to every browser that opens the page')
     .addOption(new Option('--port <n>', 'TCP port (0 = any free port)').argParser(integerArg).env('PORT').default(3000))
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--L <n>', 'lattice size of the default session', integerArg, 40)
+    .option('--L <n>', 'lattice size of the default session (even)', integerArg, 40)
     .option('--beta <K>', 'initial coupling K = J/k_BT of the default session', numberArg, 0.408)
+    .addOption(new Option('--algorithm <name>', 'Monte Carlo update of the default session').choices(['metropolis', 'wolff', 'metropolis-byte']).default('metropolis'))
     .option('--seed <n>', 'random seed of the default session', integerArg, 1)
+    .option('--frame-rate <hz>', 'lattice frames broadcast per second', numberArg, 15)
+    .option('--sweeps-per-second <n>', 'simulation rate of the default session', numberArg, 1000)
+    .option('--allow-origin <origin...>', 'browser origins allowed besides the server\'s own host')
     .option('--json', 'print {url, port} as JSON on stdout once listening')
     .action(async (opts) => {
       if (opts.port < 0 || opts.port > 65535) throw new UsageError(`--port must be in 0..65535, got ${opts.port}`);
-      const { startServer } = await import('../serve.js');
-      const server = await startServer({ port: opts.port, host: opts.host, L: opts.L, coupling: opts.beta, seed: opts.seed });
+      const { startServer, runUntilSignal } = await import('../serve.js');
+      const { resolveEngineConfig } = await import('../engine/engine-config.js');
+      const session = { L: opts.L, coupling: opts.beta, algorithm: opts.algorithm, seed: opts.seed, frameRate: opts.frameRate, sweepsPerSecond: opts.sweepsPerSecond };
+      try {
+        resolveEngineConfig(session);
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+      const server = await startServer({ port: opts.port, host: opts.host, ...session, allowedOrigins: opts.allowOrigin });
       if (opts.json) printJson({ url: server.url, port: server.port });
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          process.stderr.write(`rgflow: ${signal}, shutting down\n`);
-          server.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(server);
     });
 
   program
@@ -65,7 +69,7 @@ function buildProgram(): Command {
     .option('--L <n>', 'linear lattice size (N = L² spins)', integerArg, 40)
     .option('--beta <K>', 'coupling K = J/k_BT (K_c ≈ 0.440687)', numberArg, 0.408)
     .option('--samples <n>', 'number of stored configurations', integerArg, 20000)
-    .addOption(new Option('--algorithm <name>', 'Monte Carlo update').default('wolff'))
+    .addOption(new Option('--algorithm <name>', 'Monte Carlo update: metropolis (multi-spin) | wolff | metropolis-byte').default('metropolis'))
     .option('--seed <n>', 'random seed', integerArg, 1)
     .option('--field <H>', 'dimensionless field H = h/k_BT (metropolis only)', numberArg)
     .option('--out <file>', 'write samples here as .npy (uint8, shape [samples, L*L], 1 = up)')
