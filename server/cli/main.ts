@@ -1,6 +1,6 @@
 /**
  * The rgflow command line (the stable surface that tests and users script against).
- * Commands: serve, sample, bench. Every command takes --json: one JSON object on stdout;
+ * Commands: serve, sample, train, reproduce, bench. Every command takes --json: one JSON object on stdout;
  * progress and logs go to stderr. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -20,6 +20,32 @@ function integerArg(value: string): number {
   const n = numberArg(value);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`not an integer: '${value}'`);
   return n;
+}
+
+/** Parses a comma-separated list of integers, e.g. "1600,400,100,25". */
+function integerListArg(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError(`not a comma-separated list of integers: '${value}'`);
+  return parts.map(integerArg);
+}
+
+/** One integer, or a comma-separated list of them (epochs per layer). */
+function integerOrListArg(value: string): number | number[] {
+  return value.includes(',') ? integerListArg(value) : integerArg(value);
+}
+
+/** Runs `work` with an AbortSignal that fires on Ctrl-C (SIGINT) or SIGTERM. */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
 }
 
 function printJson(value: unknown): void {
@@ -87,20 +113,99 @@ function buildProgram(): Command {
     });
 
   program
+    .command('train')
+    .description('train a stack of RBMs greedily (CD-k) on 0/1 samples from a .npy file and save the model (docs/model-format.md)')
+    .requiredOption('--data <file>', 'samples .npy, shape [samples, N] of 0/1 (as `rgflow sample --out` writes)')
+    .option('--layers <sizes>', 'units per layer, visible first (N = L²)', integerListArg, [1600, 400, 100, 25])
+    .option('--epochs <n>', 'epochs per RBM: one count, or one per RBM as a list (200,200,200)', integerOrListArg, 200)
+    .option('--batch <n>', 'minibatch rows', integerArg, 100)
+    .option('--lr <epsilon>', 'learning rate ε', numberArg, 0.1)
+    .option('--l1 <lambda>', 'L1 penalty on the weights', numberArg, 2e-4)
+    .option('--l2 <lambda>', 'L2 penalty (weight decay) on the weights', numberArg, 0)
+    .option('--k <n>', 'Gibbs steps of the negative phase (CD-k)', integerArg, 1)
+    .option('--persistent', 'persistent contrastive divergence (PCD-k)', false)
+    .option('--holdout <fraction>', 'fraction of rows (the last ones) held out for the free-energy gap', numberArg, 0.1)
+    .option('--init-scale <sigma>', 'standard deviation of the initial weights (default 0.01)', numberArg)
+    .option('--seed <n>', 'random seed (initial weights, minibatch order, Gibbs samples)', integerArg, 1)
+    .option('--backend <name>', 'compute backend: auto | js | wasm | native | gpu', 'auto')
+    .requiredOption('--out <dir>', 'model directory to write (atomically; an existing model there is replaced)')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (opts) => {
+      const { runTrain } = await import('./train.js');
+      const progress = createProgress();
+      const summary = await withInterrupt((signal) =>
+        runTrain(
+          {
+            data: opts.data,
+            layers: opts.layers,
+            epochs: opts.epochs,
+            batch: opts.batch,
+            lr: opts.lr,
+            l1: opts.l1,
+            l2: opts.l2,
+            k: opts.k,
+            persistent: opts.persistent,
+            holdout: opts.holdout,
+            initScale: opts.initScale,
+            seed: opts.seed,
+            backend: opts.backend,
+            out: opts.out,
+          },
+          { progress: (message, fraction) => progress.update(message, fraction), signal },
+        ).finally(() => progress.done()),
+      );
+      if (opts.json) printJson(summary);
+      else process.stdout.write(formatBench(summary));
+    });
+
+  program
+    .command('reproduce')
+    .description("reproduce the paper's Fig. 2C and 3B–E: sample K = 0.408, L = 40, train 1600-400-100-25, write figures and metrics.json")
+    .requiredOption('--out <dir>', 'results directory (written atomically)')
+    .option('--quick', '2,000 samples and 10 epochs per layer instead of 20,000 and 200', false)
+    .addOption(new Option('--samples <n>', 'override the number of samples').argParser(integerArg).hideHelp())
+    .addOption(new Option('--epochs <n>', 'override the epochs per layer').argParser(integerArg).hideHelp())
+    .option('--seed <n>', 'random seed of sampling and training', integerArg, 1)
+    .option('--backend <name>', 'compute backend: auto | js | wasm | native | gpu', 'auto')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (opts) => {
+      const { runReproduce } = await import('./reproduce.js');
+      const progress = createProgress();
+      const summary = await withInterrupt((signal) =>
+        runReproduce(
+          { out: opts.out, quick: opts.quick, samples: opts.samples, epochs: opts.epochs, seed: opts.seed, backend: opts.backend },
+          { progress: (message, fraction) => progress.update(message, fraction), signal },
+        ).finally(() => progress.done()),
+      );
+      if (opts.json) printJson(summary);
+      else process.stdout.write(formatBench(summary));
+    });
+
+  program
     .command('bench')
     .description('measure performance: figures and ratios against a baseline measured in the same run')
-    .argument('[target]', 'what to measure: ising | all', 'all')
-    .option('--seconds <s>', 'timing budget per measurement', numberArg, 1.5)
+    .argument('[target]', 'what to measure: ising | train | all', 'all')
+    .option('--seconds <s>', 'timing budget per measurement (ising default 1.5; train: per backend, default 12)', numberArg, 1.5)
     .option('--json', 'print the figures as JSON on stdout')
-    .action(async (target: string, opts) => {
-      const targets = ['ising', 'all'];
+    .action(async (target: string, opts, command: Command) => {
+      const targets = ['ising', 'train', 'all'];
       if (!targets.includes(target)) throw new UsageError(`unknown bench target '${target}' (expected ${targets.join(' | ')})`);
       if (!(opts.seconds > 0 && opts.seconds <= 600)) throw new UsageError(`--seconds must be in (0, 600], got ${opts.seconds}`);
-      const { runIsingBench } = await import('../bench/ising-bench.js');
+      const explicitSeconds = command.getOptionValueSource('seconds') !== 'default';
       const progress = createProgress();
-      const ising = await runIsingBench({ seconds: opts.seconds, onProgress: (m) => progress.update(m, 0) });
-      progress.done();
-      const result = { ising };
+      const result: Record<string, unknown> = {};
+      try {
+        if (target === 'ising' || target === 'all') {
+          const { runIsingBench } = await import('../bench/ising-bench.js');
+          result.ising = await runIsingBench({ seconds: opts.seconds, onProgress: (m) => progress.update(m, 0) });
+        }
+        if (target === 'train' || target === 'all') {
+          const { runTrainBench } = await import('../bench/train-bench.js');
+          result.train = await runTrainBench({ ...(explicitSeconds ? { seconds: opts.seconds } : {}), onProgress: (m) => progress.update(m, 0) });
+        }
+      } finally {
+        progress.done();
+      }
       if (opts.json) printJson(result);
       else process.stdout.write(formatBench(result));
     });
