@@ -12,6 +12,7 @@ import { createGpuJsBackend, gpuAvailable } from '../../shared/learn/backends/gp
 import { Rng } from '../../shared/physics/rng.js';
 import { loadNativeBackend, nativeBackendStatus } from './native-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
+import { createWebGpuBridgeBackend } from './webgpu-backend.js';
 
 export interface BackendMeasurement {
   name: BackendName;
@@ -25,7 +26,10 @@ export interface BackendInfo {
   available: boolean;
   /** What it is, or why it is unavailable. */
   detail: string;
-  /** gpu only: whether gpu.js reaches a real GPU (else it runs its CPU fallback). */
+  /**
+   * gpu only: whether gpu.js reaches a real GPU through GL. A WebGPU adapter is only known once
+   * the backend is created (the probe is asynchronous); without either it runs its CPU fallback.
+   */
   isGpu?: boolean;
 }
 
@@ -60,7 +64,9 @@ export function listBackends(): BackendInfo[] {
     {
       name: 'gpu',
       available: true,
-      detail: gpu.isGpu ? `gpu.js on a GPU (${gpu.mode})` : `gpu.js without a GPU: its ${gpu.mode} CPU fallback`,
+      detail: gpu.isGpu
+        ? `gpu.js on a GPU (${gpu.mode})`
+        : `gpu.js: WebGPU if an adapter answers (probed on creation), else its ${gpu.mode} CPU fallback`,
       isGpu: gpu.isGpu,
     },
   ];
@@ -83,8 +89,33 @@ async function createNamed(name: BackendName, options: CreateBackendOptions): Pr
       return backend;
     }
     case 'gpu':
-      return createGpuJsBackend();
+      return createGpuBackend();
   }
+}
+
+/**
+ * The `gpu` backend, best first: gpu.js on a GL context (synchronous kernels); else its WebGPU
+ * kernels through the worker bridge, where an adapter answers; else its CPU fallback, whose
+ * description says so and why WebGPU was not used.
+ */
+async function createGpuBackend(): Promise<ComputeBackend> {
+  if (gpuAvailable().isGpu) return createGpuJsBackend();
+  let reason: string;
+  try {
+    return await createWebGpuBridgeBackend({ requireAdapter: true });
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error);
+  }
+  const fallback = createGpuJsBackend();
+  return {
+    name: 'gpu',
+    get description(): string {
+      return `${fallback.description}; ${reason}`;
+    },
+    gemm: fallback.gemm.bind(fallback),
+    biasSigmoid: fallback.biasSigmoid.bind(fallback),
+    dispose: fallback.dispose.bind(fallback),
+  };
 }
 
 /** Row-major random matrices for one CD-1 step of a 1600×400 layer, from a fixed seed. */
