@@ -9,15 +9,37 @@
  * From all up at K = 0.408, L = 40, |m| relaxes over thousands of Metropolis sweeps (z ≈ 2.17)
  * and the early energy estimates are biased; from random, domains grow to the correlation
  * length in a few hundred.
+ *
+ * Randomness: the sampler draws from Rng(seed, 0), the random start from Rng(seed, 1).
  */
 import { kaufmanExact, onsagerSpontaneousMagnetization } from '../../shared/physics/exact/index.js';
-import { CRITICAL_COUPLING, type IsingSampler } from '../../shared/physics/ising.js';
+import { CRITICAL_COUPLING, type Algorithm, type IsingSampler, type SamplerSnapshot } from '../../shared/physics/ising.js';
 import { Rng } from '../../shared/physics/rng.js';
-import { createSampler } from '../../shared/physics/samplers.js';
-import type { EngineFrame, ExactValues } from '../../shared/protocol/events.js';
+import { createSampler, restoreSampler } from '../../shared/physics/samplers.js';
+import type { EngineFrame, ExactValues } from '../../shared/protocol/engine-events.js';
 import { packLattice } from '../../shared/protocol/lattice-codec.js';
-import type { EngineConfig } from '../../shared/protocol/worker-messages.js';
-import { RunningBinnedMean } from './running-estimate.js';
+import { RunningBinnedMean, type RunningMeanSnapshot } from './running-estimate.js';
+
+/** What a simulation is built from. */
+export interface SimulationConfig {
+  algorithm: Algorithm;
+  L: number;
+  coupling: number;
+  seed: number;
+  burnInSweeps: number;
+}
+
+/** The physics part of a frame (the engine adds tick, pause state and hidden layers). */
+export type SimulationFrame = Omit<EngineFrame, 'tick' | 'paused' | 'layers'>;
+
+/** Everything a LiveSimulation holds, for checkpoints. */
+export interface SimulationSnapshot {
+  sampler: SamplerSnapshot;
+  burnInSweeps: number;
+  sweepsSinceChange: number;
+  energy: RunningMeanSnapshot;
+  absMagnetization: RunningMeanSnapshot;
+}
 
 /** Exact references at coupling K for the periodic L×L lattice. */
 export function exactValues(L: number, coupling: number): ExactValues {
@@ -37,22 +59,64 @@ function randomSpins(sites: number, rng: Rng): Int8Array {
 export class LiveSimulation {
   readonly L: number;
   private readonly sites: number;
-  private readonly sampler: IsingSampler;
+  private sampler: IsingSampler;
   private readonly spins: Int8Array;
-  private readonly energy = new RunningBinnedMean();
-  private readonly absMagnetization = new RunningBinnedMean();
+  private energy = new RunningBinnedMean();
+  private absMagnetization = new RunningBinnedMean();
   private readonly burnInSweeps: number;
   private sweepsSinceChange = 0;
   private exact: ExactValues;
 
-  constructor(config: EngineConfig) {
+  /** A fresh chain at config.coupling, from a random start below K_c and all up above. */
+  constructor(config: SimulationConfig, sampler?: IsingSampler) {
     this.L = config.L;
     this.sites = config.L * config.L;
     this.burnInSweeps = config.burnInSweeps;
-    this.sampler = createSampler({ algorithm: config.algorithm, L: config.L, coupling: config.coupling, seed: config.seed });
     this.spins = new Int8Array(this.sites);
-    this.exact = exactValues(config.L, config.coupling);
-    if (config.coupling < CRITICAL_COUPLING) this.sampler.writeSpins(randomSpins(this.sites, new Rng(config.seed, 1)));
+    this.sampler = sampler ?? createSampler({ algorithm: config.algorithm, L: config.L, coupling: config.coupling, seed: config.seed });
+    this.exact = exactValues(config.L, this.sampler.coupling);
+    if (!sampler && config.coupling < CRITICAL_COUPLING) this.sampler.writeSpins(randomSpins(this.sites, new Rng(config.seed, 1)));
+  }
+
+  /** Continues exactly where `snapshot()` left off. */
+  static fromSnapshot(s: SimulationSnapshot): LiveSimulation {
+    const sampler = restoreSampler(s.sampler);
+    const { algorithm, L, coupling } = s.sampler;
+    const simulation = new LiveSimulation({ algorithm, L, coupling, seed: 0, burnInSweeps: s.burnInSweeps }, sampler);
+    simulation.sweepsSinceChange = s.sweepsSinceChange;
+    simulation.energy = RunningBinnedMean.fromSnapshot(s.energy);
+    simulation.absMagnetization = RunningBinnedMean.fromSnapshot(s.absMagnetization);
+    return simulation;
+  }
+
+  snapshot(): SimulationSnapshot {
+    return {
+      sampler: this.sampler.snapshot(),
+      burnInSweeps: this.burnInSweeps,
+      sweepsSinceChange: this.sweepsSinceChange,
+      energy: this.energy.snapshot(),
+      absMagnetization: this.absMagnetization.snapshot(),
+    };
+  }
+
+  get algorithm(): Algorithm {
+    return this.sampler.algorithm;
+  }
+
+  /** Continues the same chain (configuration, generator, sweep count) with another algorithm; the estimates go on. */
+  setAlgorithm(algorithm: Algorithm): void {
+    if (algorithm === this.sampler.algorithm) return;
+    this.sampler = restoreSampler({ ...this.sampler.snapshot(), algorithm });
+  }
+
+  /** Copies the configuration (±1, row-major) into `out`, length L². */
+  readSpins(out: Int8Array): void {
+    this.sampler.readSpins(out);
+  }
+
+  /** Latest e and |m| estimates and the exact values at the current coupling. */
+  get estimates(): { energy: RunningBinnedMean; absMagnetization: RunningBinnedMean; exact: ExactValues } {
+    return { energy: this.energy, absMagnetization: this.absMagnetization, exact: this.exact };
   }
 
   /** Coupling K in force. */
@@ -90,7 +154,7 @@ export class LiveSimulation {
    * The current state as a frame.
    * @param sweepsPerSecond measured simulation rate to report, sweeps/s
    */
-  frame(sweepsPerSecond: number): EngineFrame {
+  frame(sweepsPerSecond: number): SimulationFrame {
     this.sampler.readSpins(this.spins);
     const coupling = this.sampler.coupling;
     return {

@@ -15,6 +15,15 @@ import type { RunningEstimate } from '../../shared/protocol/events.js';
 /** Fewest measurements for which an estimate is reported. */
 export const MIN_SAMPLES = 64;
 
+/** Everything a RunningBinnedMean holds, for checkpoints. */
+export interface RunningMeanSnapshot {
+  capacity: number;
+  /** The kept values (length keptCount). */
+  kept: Float64Array;
+  stride: number;
+  count: number;
+}
+
 export class RunningBinnedMean {
   private readonly kept: Float64Array;
   private keptCount = 0;
@@ -58,6 +67,24 @@ export class RunningBinnedMean {
       samples: this.count,
       converged: binned.converged,
     };
+  }
+
+  snapshot(): RunningMeanSnapshot {
+    return { capacity: this.kept.length, kept: this.kept.slice(0, this.keptCount), stride: this.stride, count: this.count };
+  }
+
+  /** Continues exactly where `snapshot()` left off. */
+  static fromSnapshot(s: RunningMeanSnapshot): RunningBinnedMean {
+    const mean = new RunningBinnedMean(s.capacity);
+    if (s.kept.length >= s.capacity) throw new RangeError(`a running mean keeps fewer than ${s.capacity} values, got ${s.kept.length}`);
+    if (!Number.isSafeInteger(s.stride) || s.stride < 1 || !Number.isSafeInteger(s.count) || s.count < s.kept.length) {
+      throw new RangeError('inconsistent running-mean counters');
+    }
+    mean.kept.set(s.kept);
+    mean.keptCount = s.kept.length;
+    mean.stride = s.stride;
+    mean.count = s.count;
+    return mean;
   }
 
   /** Keep values 0, 2, 4, … (measurements 0, 2·stride, …) and double the stride. */

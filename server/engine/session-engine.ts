@@ -1,26 +1,46 @@
 /**
  * Main-thread handle of one session's engine worker. It owns the worker's lifecycle (start,
- * restart after a crash with backoff, stop), numbers the frames (`seq` only increases, also
- * across restarts), keeps the latest frame as the snapshot for late joiners, and turns
- * temperature requests into worker commands, answering once the worker has applied them.
- * It never touches sockets: listeners subscribe to `frame`, `temperature` and `status`.
+ * restart after a crash with backoff — from the last checkpoint it holds, if any — and stop),
+ * numbers the frames (`seq` only increases, also across restarts), keeps the latest frame,
+ * weights, metrics and control state for late joiners, and turns commands into worker
+ * messages, each resolved once the worker has applied it at a tick boundary. It never touches
+ * sockets or disk: listeners subscribe to its events, and the caller stores checkpoints.
  */
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import type { FramePayload, TemperaturePayload } from '../../shared/protocol/events.js';
+import type { BackendName } from '../../shared/learn/backend.js';
+import type {
+  EngineControlPayload,
+  EngineSettings,
+  FramePayload,
+  Hyperparameters,
+  MetricsPayload,
+  WeightsPayload,
+} from '../../shared/protocol/engine-events.js';
+import { HYPERPARAMETER_KEYS } from '../../shared/protocol/engine-events.js';
+import type { TemperaturePayload } from '../../shared/protocol/events.js';
 import type { EngineConfig, MainToWorkerMessage, WorkerToMainMessage } from '../../shared/protocol/worker-messages.js';
+import { parseHyperparameters, resolveResetSettings, settingsOf } from './engine-config.js';
+import { EngineCommandError, EngineUnavailableError, PendingRequests, type EngineAnswer } from './engine-requests.js';
 import { spawnEngineWorker } from './spawn-worker.js';
 
-/** Thrown by `setTemperature` when no worker is running to apply it. */
-export class EngineUnavailableError extends Error {
-  override readonly name = 'EngineUnavailableError';
-}
+export { EngineCommandError, EngineUnavailableError } from './engine-requests.js';
 
 export type EngineStatus = 'starting' | 'running' | 'restarting' | 'stopped';
 
+/** A checkpoint: the engine state at `tick` (server/engine/engine-checkpoint.ts format). */
+export interface EngineCheckpoint {
+  tick: number;
+  state: Uint8Array;
+}
+
 export interface SessionEngineEvents {
   frame: [FramePayload];
+  weights: [WeightsPayload];
+  metrics: [MetricsPayload];
   temperature: [TemperaturePayload];
+  /** After a pause, resume, step, reset or hyper-parameter change, and when a worker is ready. */
+  control: [EngineControlPayload];
   status: [EngineStatus];
 }
 
@@ -29,12 +49,8 @@ export interface SessionEngineOptions {
   log?: (line: string) => void;
   /** First restart delay after a crash, ms; it doubles per consecutive crash up to 30 s. */
   restartDelayMs?: number;
-}
-
-interface PendingChange {
-  changedBy: string | null;
-  resolve: (applied: TemperaturePayload) => void;
-  reject: (error: Error) => void;
+  /** A checkpoint to continue from: its settings, coupling and pause state win over the config's. */
+  restore?: Uint8Array;
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -43,34 +59,64 @@ const STABLE_AFTER_MS = 60_000;
 /** How long `close()` waits for a clean stop before terminating the worker, ms. */
 const STOP_TIMEOUT_MS = 2_000;
 
+/** What 'auto' resolved to in this process, so later workers skip the measurement. */
+let autoBackend: BackendName | undefined;
+
 export class SessionEngine extends EventEmitter<SessionEngineEvents> {
   private worker: Worker | null = null;
   private status: EngineStatus = 'stopped';
   private seq = 0;
   private snapshot: FramePayload | null = null;
+  private weights: WeightsPayload | null = null;
+  private metrics: MetricsPayload | null = null;
   private current: TemperaturePayload;
-  private nextRequestId = 1;
-  private readonly pending = new Map<number, PendingChange>();
+  private settings: EngineSettings;
+  private controlState: EngineControlPayload | null = null;
+  private checkpointState: Uint8Array | null;
+  private readonly pending = new PendingRequests();
   private crashes = 0;
   private startedAt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly log: (line: string) => void;
   private readonly restartDelayMs: number;
 
-  constructor(
-    /** The settings this engine's workers run with (the coupling is the initial one). */
-    readonly config: EngineConfig,
-    options: SessionEngineOptions = {},
-  ) {
+  constructor(config: EngineConfig, options: SessionEngineOptions = {}) {
     super();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.restartDelayMs = options.restartDelayMs ?? 500;
+    this.settings = settingsOf(config);
     this.current = { temperature: 1 / config.coupling, coupling: config.coupling, changedBy: null };
+    this.checkpointState = options.restore ?? null;
+  }
+
+  /** A started engine (resolves once its worker is ready; rejects, e.g. for a refused checkpoint, without restarting). */
+  static async start(config: EngineConfig, options: SessionEngineOptions = {}): Promise<SessionEngine> {
+    const engine = new SessionEngine(config, options);
+    await engine.start();
+    return engine;
+  }
+
+  /** The settings of the current run and the coupling in force. */
+  get config(): EngineConfig {
+    return { ...structuredClone(this.settings), coupling: this.current.coupling };
   }
 
   /** Latest frame, for late joiners; null before the first one. */
   get latestFrame(): FramePayload | null {
     return this.snapshot;
+  }
+
+  get latestWeights(): WeightsPayload | null {
+    return this.weights;
+  }
+
+  get latestMetrics(): MetricsPayload | null {
+    return this.metrics;
+  }
+
+  /** Pause state, tick, settings and backend as last reported by the worker; null before it is ready. */
+  get control(): EngineControlPayload | null {
+    return this.controlState;
   }
 
   /** Temperature in force (applied by the worker). */
@@ -82,6 +128,11 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
     return this.status;
   }
 
+  /** The checkpoint a crashed worker would restart from (the last one taken, or the one restored). */
+  get lastCheckpoint(): Uint8Array | null {
+    return this.checkpointState;
+  }
+
   /** Starts the worker; resolves once it is ready (its first frame follows at once). */
   start(): Promise<void> {
     if (this.status !== 'stopped') throw new Error(`engine already ${this.status}`);
@@ -89,19 +140,67 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
   }
 
   /**
-   * Asks the worker to run at temperature T (J/k_B), i.e. coupling K = 1/T, from its next sweep.
+   * Asks the worker to run at temperature T (J/k_B), i.e. coupling K = 1/T, from its next tick.
    * Resolves with the applied temperature once the worker confirms; every later frame uses it.
    * @param changedBy id of the client asking, reported to everyone
    */
   setTemperature(temperature: number, changedBy: string | null): Promise<TemperaturePayload> {
-    const worker = this.worker;
-    if (!worker || this.status !== 'running') {
-      return Promise.reject(new EngineUnavailableError(`the engine is ${this.status}; try again shortly`));
+    return this.command({ type: 'setCoupling', coupling: 1 / temperature }, (message) => {
+      if (message.type !== 'couplingApplied') throw new Error(`unexpected answer ${message.type}`);
+      this.current = { temperature: 1 / message.coupling, coupling: message.coupling, changedBy };
+      this.emit('temperature', this.current);
+      return this.current;
+    });
+  }
+
+  /** Stops running ticks (frames go on, with `paused: true`). */
+  pause(): Promise<EngineControlPayload> {
+    return this.controlCommand({ type: 'pause' });
+  }
+
+  resume(): Promise<EngineControlPayload> {
+    return this.controlCommand({ type: 'resume' });
+  }
+
+  /** Runs exactly `ticks` ticks now (1…1000; meant for a paused engine); an EngineCommandError outside that range. */
+  step(ticks: number): Promise<EngineControlPayload> {
+    return this.controlCommand({ type: 'step', ticks });
+  }
+
+  /**
+   * Starts a new run from the seed at the coupling in force, with `settings` over the current
+   * ones (a new L without `layers` gets the default architecture for it). Rejects with an
+   * EngineCommandError for invalid settings. The checkpoint held for crash restarts is dropped.
+   */
+  reset(settings: Partial<EngineSettings> = {}): Promise<EngineControlPayload> {
+    try {
+      resolveResetSettings(this.settings, settings);
+    } catch (error) {
+      return Promise.reject(new EngineCommandError(error instanceof Error ? error.message : String(error)));
     }
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { changedBy, resolve, reject });
-      this.send(worker, { type: 'setCoupling', requestId, coupling: 1 / temperature });
+    return this.controlCommand({ type: 'reset', settings }).then((control) => {
+      this.checkpointState = null;
+      return control;
+    });
+  }
+
+  /** Changes CD hyper-parameters and/or the sampler from the next tick; an EngineCommandError for invalid values. */
+  setHyperparameters(hyperparameters: Hyperparameters): Promise<EngineControlPayload> {
+    let parsed: Hyperparameters;
+    try {
+      parsed = parseHyperparameters(hyperparameters);
+    } catch (error) {
+      return Promise.reject(new EngineCommandError(error instanceof Error ? error.message : String(error)));
+    }
+    return this.controlCommand({ type: 'setHyperparameters', hyperparameters: parsed });
+  }
+
+  /** The whole engine state at a tick boundary; also kept as the checkpoint a crashed worker restarts from. */
+  checkpoint(): Promise<EngineCheckpoint> {
+    return this.command({ type: 'checkpoint' }, (message) => {
+      if (message.type !== 'checkpoint') throw new Error(`unexpected answer ${message.type}`);
+      this.checkpointState = message.state;
+      return { tick: message.tick, state: message.state };
     });
   }
 
@@ -112,30 +211,65 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
     const worker = this.worker;
     this.setStatus('stopped');
     this.worker = null;
-    this.rejectPending('the engine stopped');
+    this.pending.rejectAll('the engine stopped');
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.send(worker, { type: 'stop' });
+    worker.postMessage({ type: 'stop' } satisfies MainToWorkerMessage);
     const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   }
 
+  /** Sends a command and resolves with `settle(answer)`; a `rejected` answer rejects with EngineCommandError. */
+  private command<T>(message: DistributiveOmit<Exclude<MainToWorkerMessage, { type: 'stop' }>, 'requestId'>, settle: (answer: EngineAnswer) => T): Promise<T> {
+    const worker = this.worker;
+    if (!worker || this.status !== 'running') {
+      return Promise.reject(new EngineUnavailableError(`the engine is ${this.status}; try again shortly`));
+    }
+    const { requestId, result } = this.pending.open(settle);
+    worker.postMessage({ ...message, requestId } as MainToWorkerMessage);
+    return result;
+  }
+
+  private controlCommand(message: DistributiveOmit<Extract<MainToWorkerMessage, { type: 'pause' | 'resume' | 'step' | 'reset' | 'setHyperparameters' }>, 'requestId'>): Promise<EngineControlPayload> {
+    return this.command(message, (answer) => {
+      if (answer.type !== 'applied') throw new Error(`unexpected answer ${answer.type}`);
+      this.applyControl(answer.control);
+      return answer.control;
+    });
+  }
+
+  private applyControl(control: EngineControlPayload): void {
+    this.controlState = control;
+    this.settings = control.settings;
+    this.emit('control', control);
+  }
+
   /**
    * Spawns a worker; resolves when it is ready. On `start()` (firstStart) a worker that dies
    * before it is ready rejects instead of restarting, so a bad configuration cannot loop.
+   * A restart continues from the checkpoint held, with the temperature, pause state and
+   * hyper-parameters applied since.
    */
   private spawn(firstStart: boolean): Promise<void> {
     this.setStatus(firstStart ? 'starting' : 'restarting');
-    const worker = spawnEngineWorker({ ...this.config, coupling: this.current.coupling });
+    const hyperparameters = Object.fromEntries(HYPERPARAMETER_KEYS.map((key) => [key, this.settings[key]])) as Hyperparameters;
+    const worker = spawnEngineWorker({
+      config: this.config,
+      restore: this.checkpointState,
+      reapply: firstStart ? undefined : { coupling: this.current.coupling, paused: this.controlState?.paused, hyperparameters },
+      resolvedBackend: autoBackend,
+    });
     this.worker = worker;
     this.startedAt = Date.now();
+    let failure: string | null = null;
     let lastError: Error | null = null;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToMainMessage) => {
         if (this.worker !== worker) return;
+        if (message.type === 'failed') failure = message.message;
         if (message.type === 'ready') {
-          this.setStatus('running');
+          this.onReady(message);
           resolve();
         }
         this.onMessage(message);
@@ -150,10 +284,11 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
           return;
         }
         this.worker = null;
-        this.rejectPending('the engine restarted before applying the change');
+        this.pending.rejectAll('the engine restarted before applying the change');
         if (firstStart && this.status === 'starting') {
           this.setStatus('stopped');
-          reject(lastError ?? new Error(`engine worker exited with code ${code} before it was ready`));
+          const reason = failure?.split('\n')[0] ?? lastError?.message ?? `engine worker exited with code ${code} before it was ready`;
+          reject(new Error(reason));
           return;
         }
         this.log(`rgflow engine: worker exited unexpectedly (code ${code})`);
@@ -161,6 +296,16 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
         resolve();
       });
     });
+  }
+
+  private onReady(message: Extract<WorkerToMainMessage, { type: 'ready' }>): void {
+    if (message.control.settings.backend === 'auto') autoBackend ??= message.backendName;
+    if (message.coupling !== this.current.coupling) {
+      this.current = { temperature: 1 / message.coupling, coupling: message.coupling, changedBy: null };
+      this.emit('temperature', this.current);
+    }
+    this.setStatus('running');
+    this.applyControl(message.control);
   }
 
   private onMessage(message: WorkerToMainMessage): void {
@@ -172,14 +317,23 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
         this.snapshot = { ...message.frame, seq: ++this.seq };
         this.emit('frame', this.snapshot);
         break;
-      case 'couplingApplied': {
-        const request = this.pending.get(message.requestId);
-        this.pending.delete(message.requestId);
-        this.current = { temperature: 1 / message.coupling, coupling: message.coupling, changedBy: request?.changedBy ?? null };
-        this.emit('temperature', this.current);
-        request?.resolve(this.current);
+      case 'weights':
+        this.weights = message.weights;
+        this.emit('weights', message.weights);
         break;
-      }
+      case 'metrics':
+        this.metrics = message.metrics;
+        this.emit('metrics', message.metrics);
+        break;
+      case 'couplingApplied':
+      case 'applied':
+      case 'rejected':
+      case 'checkpoint':
+        this.pending.answer(message);
+        break;
+      case 'warning':
+        this.log(`rgflow engine: ${message.message}`);
+        break;
       case 'failed':
         this.log(`rgflow engine: simulation failed: ${message.message}`);
         break;
@@ -191,20 +345,12 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
     const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** this.crashes);
     this.crashes++;
     this.setStatus('restarting');
-    this.log(`rgflow engine: restarting in ${delay} ms`);
+    const from = this.checkpointState ? 'from the last checkpoint' : 'from the seed (no checkpoint yet)';
+    this.log(`rgflow engine: restarting in ${delay} ms ${from}`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       this.spawn(false).catch(() => undefined);
     }, delay);
-  }
-
-  private rejectPending(reason: string): void {
-    for (const request of this.pending.values()) request.reject(new EngineUnavailableError(reason));
-    this.pending.clear();
-  }
-
-  private send(worker: Worker, message: MainToWorkerMessage): void {
-    worker.postMessage(message);
   }
 
   private setStatus(status: EngineStatus): void {
@@ -213,3 +359,6 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
     this.emit('status', status);
   }
 }
+
+/** Omit over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -6,15 +6,15 @@
  * the worker thread and then imports worker.ts.
  */
 import { Worker } from 'node:worker_threads';
-import type { EngineConfig } from '../../shared/protocol/worker-messages.js';
+import type { EngineWorkerData } from '../../shared/protocol/worker-messages.js';
 
-/** Spawns a new engine worker with `config` as its workerData. */
-export function spawnEngineWorker(config: EngineConfig): Worker {
+/** Spawns a new engine worker with `data` as its workerData. */
+export function spawnEngineWorker(data: EngineWorkerData): Worker {
   if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
   }
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./worker.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: config });
+  return new Worker(bootstrap, { eval: true, workerData: data });
 }
