@@ -5,7 +5,7 @@
  */
 import type { FramePayload } from '../shared/protocol/events.js';
 import { PROTOCOL_VERSION } from '../shared/protocol/version.js';
-import { connectLive } from './net/connection.js';
+import { authFromLocation, connectLive } from './net/connection.js';
 import { throttle } from './net/throttle.js';
 import { showConnectionState } from './ui/connection-badge.js';
 import { LatticeView } from './ui/lattice-view.js';
@@ -77,10 +77,10 @@ const connection = connectLive({
   error: (error) => {
     notice.textContent = `The server refused ${error.event ?? 'a message'}: ${error.message}`;
   },
-});
+}, authFromLocation(window.location));
 
 const sendTemperature = throttle((value: number) => {
-  void connection.setTemperature(value).then((answer) => {
+  void connection.proposeTemperature(value).then((answer) => {
     if (!answer.ok) notice.textContent = `Temperature not changed: ${answer.message}`;
   });
 }, SEND_INTERVAL_MS);

@@ -1,18 +1,25 @@
 /**
- * The page's realtime connection to the rgflow server: a typed Socket.IO client that
- * reconnects by itself (exponential backoff up to 5 s) and reports its state. Every
- * (re)connection starts with a `welcome` carrying a full snapshot, so nothing has to be replayed.
+ * The page's realtime connection to the rgflow server: a typed Socket.IO client speaking
+ * MessagePack, that reconnects by itself (exponential backoff up to 5 s) and reports its state.
+ * A new connection starts with a `welcome` carrying a full snapshot; a recovered one (back
+ * within 2 min) gets the reliable events it missed instead.
+ *
+ * Which session and role: `?code=ABC234` (join code) and `?nickname=…` in the page URL, and
+ * `#host=<host token>` in its fragment (never sent in a request line); none joins the default
+ * session as a student with a generated nickname.
  */
 import { io, type Socket } from 'socket.io-client';
+import * as msgpackParser from 'socket.io-msgpack-parser';
 import type {
   ClientToServerEvents,
   ErrorPayload,
   FramePayload,
+  ProposeTemperatureAck,
   ServerToClientEvents,
-  SetTemperatureAck,
   TemperaturePayload,
   WelcomePayload,
 } from '../../shared/protocol/events.js';
+import type { HandshakeAuth } from '../../shared/protocol/schemas.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
@@ -25,16 +32,31 @@ export interface ConnectionHandlers {
 }
 
 export interface LiveConnection {
-  /** Asks the server for temperature T (J/k_B); resolves with its answer, or a failure after 5 s. */
-  setTemperature(temperature: number): Promise<SetTemperatureAck>;
+  /** Proposes temperature T (J/k_B); resolves with the server's answer, or a failure after 5 s. */
+  proposeTemperature(temperature: number): Promise<ProposeTemperatureAck>;
 }
 
 /** Time to wait for an acknowledgement, ms. */
 const ACK_TIMEOUT_MS = 5000;
 
+/** The handshake `auth` named by the page URL (see the header). */
+export function authFromLocation(location: Location): HandshakeAuth {
+  const query = new URLSearchParams(location.search);
+  const hostToken = new URLSearchParams(location.hash.replace(/^#/, '')).get('host');
+  const auth: HandshakeAuth = {};
+  const code = query.get('code');
+  const nickname = query.get('nickname');
+  if (code) auth.sessionCode = code;
+  if (nickname) auth.nickname = nickname;
+  if (hostToken) auth.hostToken = hostToken;
+  return auth;
+}
+
 /** Connects to the server that served this page. */
-export function connectLive(handlers: ConnectionHandlers): LiveConnection {
+export function connectLive(handlers: ConnectionHandlers, auth: HandshakeAuth = {}): LiveConnection {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+    parser: msgpackParser,
+    auth,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
   });
@@ -48,9 +70,9 @@ export function connectLive(handlers: ConnectionHandlers): LiveConnection {
   socket.on('error', handlers.error);
 
   return {
-    async setTemperature(temperature) {
+    async proposeTemperature(temperature) {
       try {
-        return await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('setTemperature', { temperature });
+        return await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('proposeTemperature', { temperature });
       } catch {
         return { ok: false, code: 'engine-unavailable', message: 'no answer from the server' };
       }

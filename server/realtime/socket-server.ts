@@ -1,16 +1,34 @@
 /**
- * The Socket.IO server: typed with the shared event maps, limited to small client messages,
- * and closed to foreign origins. Sessions attach their rooms to it (live-session.ts).
+ * The Socket.IO server: typed with the shared event maps, MessagePack on the wire, limited to
+ * small client messages, closed to foreign origins, and with connection state recovery (a
+ * connection that drops and returns within two minutes keeps its id, rooms and data and gets the
+ * reliable broadcasts it missed). Sessions attach to it in session-gateway.ts.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol/events.js';
 import { isOriginAllowed } from './origin-policy.js';
+import { wireParser } from './wire-parser.js';
 
-/** Largest message a client may send, bytes; every client payload is a few dozen bytes. */
+/** Largest message a client may send, bytes; every client payload is well under 1 kB. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
 
-export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents>;
+/** How long a dropped connection may be recovered, ms. */
+export const RECOVERY_WINDOW_MS = 2 * 60_000;
+
+/** What the server keeps on each connection (restored with it on recovery). */
+export interface LiveSocketData {
+  sessionId: string;
+  /** SHA-256 (hex) of the host token the handshake presented; null when none was. */
+  hostTokenHash: string | null;
+  /** The nickname the handshake asked for; undefined to get a generated one. */
+  nickname?: string;
+}
+
+/** No events between server nodes yet. */
+export type InterServerEvents = Record<never, never>;
+
+export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
 
 export interface SocketServerOptions {
   /** Origins allowed besides the server's own host (e.g. a dev server), `scheme://host[:port]`. */
@@ -20,9 +38,11 @@ export interface SocketServerOptions {
 /** Attaches a Socket.IO server to `httpServer`. */
 export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions = {}): LiveServer {
   const allowList = options.allowedOrigins ?? [];
-  return new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+  return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>(httpServer, {
     serveClient: false,
+    parser: wireParser,
     maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
     allowRequest: (req, callback) => {
       const allowed = isOriginAllowed(req.headers.origin, req.headers.host, allowList);
       callback(allowed ? null : 'origin not allowed', allowed);

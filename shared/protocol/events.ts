@@ -1,77 +1,53 @@
 /**
- * The Socket.IO event maps both sides import, and the payloads they carry. Declared once:
- * the server types its `Server` with these maps and the client its `Socket`.
+ * The Socket.IO event maps both sides import, the payloads they carry, and the REST bodies of
+ * /api/sessions. Declared once: the server types its `Server` with these maps and the client
+ * its `Socket`. What the engine produces (frames, weights, metrics, control state) is declared
+ * in engine-events.ts and carried here unchanged.
  *
- * Units: temperature T in J/k_B, coupling K = J/(k_B T) (dimensionless), energy per site in J,
- * magnetization per site |m| = |Σ_i s_i|/N (dimensionless), rates in Hz, times in sweeps.
+ * Units: temperature T in J/k_B, coupling K = J/(k_B T) (dimensionless), times in ms unless
+ * named otherwise (sweeps, ticks).
  */
-import type { Algorithm } from '../physics/ising.js';
 import type { ErrorCode } from './errors.js';
-import type { SetTemperaturePayload } from './schemas.js';
+import type {
+  EngineControlPayload,
+  EngineSettings,
+  FramePayload,
+  MetricsPayload,
+  WeightsPayload,
+} from './engine-events.js';
+import type {
+  EmptyPayload,
+  ProposeTemperaturePayload,
+  RemoveParticipantPayload,
+  SetPolicyPayload,
+  StepPayload,
+} from './schemas.js';
+import type { HyperparameterInput, ResetSettingsInput } from './engine-schemas.js';
 
-/** A running Monte Carlo estimate ⟨x⟩ ± err over the sweeps since the last temperature change. */
-export interface RunningEstimate {
-  /** Sample mean. */
-  mean: number;
-  /** One standard error of the mean from a binning analysis (correlations included). */
-  err: number;
-  /** Integrated autocorrelation time, in sweeps. */
-  tauInt: number;
-  /** Number of measurements (one per sweep) behind the estimate. */
-  samples: number;
-  /** False while the run is short compared with τ_int: `err` is then a lower bound. */
-  converged: boolean;
-}
+/** The frame types moved to engine-events.ts (with the rest of what the engine produces); re-exported here under their old names. */
+export type { EngineFrame, ExactValues, FramePayload, HiddenLayerState, RunningEstimate } from './engine-events.js';
 
-/** Exact reference values for the current lattice and coupling. */
-export interface ExactValues {
-  /** Kaufman's exact energy per site of the finite periodic L×L lattice at this K, in J. */
-  energyPerSite: number;
-  /** Onsager's spontaneous magnetization of the infinite lattice (0 for K ≤ K_c); no finite-L closed form exists. */
-  spontaneousMagnetization: number;
-}
+/** Who moves the temperature: anyone (`free`), the median of everyone's proposals (`vote`), the host only (`locked`). */
+export const POLICY_MODES = ['free', 'vote', 'locked'] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
 
-/**
- * One frame of the live simulation as the engine produces it. `lattice` is bit-packed by
- * `packLattice` (⌈L²/8⌉ bytes); a browser receives it as ArrayBuffer, Node as Buffer — read it
- * with `asBytes`.
- */
-export interface EngineFrame {
-  /** Sweeps performed by the current engine since it started. */
-  sweeps: number;
-  /** Sweeps since the last temperature change (burn-in included). */
-  sweepsSinceChange: number;
-  /** Bit-packed ±1 spins, row-major. */
-  lattice: Uint8Array | ArrayBuffer;
-  /** Coupling K in force when the frame was taken. */
-  coupling: number;
-  /** Temperature T = 1/K. */
-  temperature: number;
-  /** Energy per site e = −(1/N) Σ_<ij> s_i s_j, in J; null until enough sweeps after burn-in. */
-  energyPerSite: RunningEstimate | null;
-  /** |m| = |Σ_i s_i|/N; null until enough sweeps after burn-in. */
-  absMagnetization: RunningEstimate | null;
-  exact: ExactValues;
-  /** Measured simulation rate over the last second, sweeps/s. */
-  sweepsPerSecond: number;
-}
+/** A host holds the session's host token; everyone else is a student. */
+export const ROLES = ['host', 'student'] as const;
+export type Role = (typeof ROLES)[number];
 
-/** A frame as broadcast: the engine frame plus a sequence number that only increases (also across engine restarts). */
-export interface FramePayload extends EngineFrame {
-  seq: number;
-}
+/** A vote proposal counts for this long after it was made (inclusive), ms. */
+export const VOTE_WINDOW_MS = 30_000;
+/** The vote is tallied (and the median applied) this often, ms. */
+export const VOTE_TALLY_INTERVAL_MS = 2_000;
+/** The vote histogram: equal bins over the temperature limits [0.5, 10] (0.5 J/k_B wide). */
+export const VOTE_HISTOGRAM = { bins: 19 } as const;
 
-/** The session's settings that do not change while it runs. */
-export interface SessionSettings {
-  algorithm: Algorithm;
-  /** Linear lattice size; N = L² sites. */
-  L: number;
-  seed: number;
-  /** Frame broadcast rate, Hz. */
-  frameRate: number;
-  /** Target simulation rate, sweeps/s. */
-  sweepsPerSecond: number;
-  /** Temperatures `setTemperature` accepts, J/k_B. */
+/** Engine lifecycle as the server sees it (a paused engine is `running`; see ControlPayload.paused). */
+export type EngineStatus = 'starting' | 'running' | 'restarting' | 'stopped';
+
+/** The settings of the session's current run, and the temperatures it accepts. */
+export interface SessionSettings extends EngineSettings {
+  /** Temperatures `proposeTemperature` accepts, J/k_B. */
   temperatureLimits: { min: number; max: number };
 }
 
@@ -81,20 +57,84 @@ export interface TemperaturePayload {
   temperature: number;
   /** K = 1/T. */
   coupling: number;
-  /** Socket id of the client that set it; null for the session's initial value. */
+  /** Participant id of the client that set it; `vote` when the vote's median set it; null for the initial value. */
   changedBy: string | null;
 }
 
-/** First message on every (re)connection: everything needed to render at once. */
+export interface ParticipantInfo {
+  /** The participant's id (its socket id), stable across a recovered reconnection. */
+  id: string;
+  nickname: string;
+  role: Role;
+  /** When it joined, ms since the Unix epoch. */
+  joinedAt: number;
+  /** False while its connection is down and may still be recovered (up to 2 min). */
+  connected: boolean;
+}
+
+/** Who is here. */
+export interface PresencePayload {
+  /** Participants whose connection is up. */
+  count: number;
+  /** Everyone, connected or awaiting recovery, in joining order. */
+  participants: ParticipantInfo[];
+}
+
+export interface PolicyPayload {
+  mode: PolicyMode;
+  /** Participant id of the host who set it; null for the session's initial policy. */
+  changedBy: string | null;
+}
+
+/** The vote as tallied every VOTE_TALLY_INTERVAL_MS. */
+export interface VoteTally {
+  mode: PolicyMode;
+  /** Median of the standing proposals (T in J/k_B), the temperature the vote applies; null outside `vote` mode or without proposals. */
+  applied: number | null;
+  /** Every standing proposal, one per participant, ascending. */
+  proposals: number[];
+  /** counts[i]: proposals in [min + i·w, min + (i+1)·w), w = (max − min)/counts.length; the last bin includes max. */
+  histogram: { min: number; max: number; counts: number[] };
+  windowMs: number;
+}
+
+/** The engine's control state after a host action (or a restart), and who caused it. */
+export interface ControlPayload extends EngineControlPayload {
+  changedBy: string | null;
+}
+
+export interface StatusPayload {
+  status: EngineStatus;
+}
+
+/** Sent to a participant the host removed, just before it is disconnected. */
+export interface RemovedPayload {
+  reason: string;
+}
+
+/** First message on every new connection (not on a recovered one): everything needed to render at once. */
 export interface WelcomePayload {
   protocolVersion: number;
   sessionId: string;
-  /** This connection's socket id (compare with `TemperaturePayload.changedBy`). */
+  sessionCode: string;
+  sessionName: string;
+  /** This participant's id (compare with `TemperaturePayload.changedBy`). */
   clientId: string;
+  nickname: string;
+  role: Role;
   settings: SessionSettings;
   temperature: TemperaturePayload;
+  policy: PolicyPayload;
+  vote: VoteTally;
+  presence: PresencePayload;
+  status: EngineStatus;
+  /** Pause state, tick, resets and settings of the run; null before the engine first reported them. */
+  control: ControlPayload | null;
   /** The latest frame; null only while the engine has not produced one yet. */
   snapshot: FramePayload | null;
+  /** The latest weight snapshot and metrics; null until the engine has sent one. */
+  weights: WeightsPayload | null;
+  metrics: MetricsPayload | null;
 }
 
 /** Sent to one client when its command was rejected; nothing changed. */
@@ -112,22 +152,92 @@ export interface CommandFailure {
   message: string;
 }
 
-/** Acknowledgement of `setTemperature`: the applied value, or why nothing changed. */
-export type SetTemperatureAck = { ok: true; temperature: number; coupling: number } | CommandFailure;
+/** `proposeTemperature`: applied at once (`free`, or the host in `locked`), or recorded as a vote. */
+export type ProposeTemperatureAck =
+  | { ok: true; outcome: 'applied'; temperature: number; coupling: number }
+  | { ok: true; outcome: 'proposed'; temperature: number }
+  | CommandFailure;
+export type SetPolicyAck = { ok: true; mode: PolicyMode } | CommandFailure;
+/** pause, resume, step, reset, setHyperparameters: the control state now in force. */
+export type ControlAck = { ok: true; control: EngineControlPayload } | CommandFailure;
+export type RemoveParticipantAck = { ok: true; id: string } | CommandFailure;
+/** `ping`: the server's clock (ms since the Unix epoch), for latency and clock offset. */
+export type PingAck = { ok: true; serverTime: number } | CommandFailure;
 
 export interface ServerToClientEvents {
   welcome: (payload: WelcomePayload) => void;
   /** Volatile: a slow client drops frames instead of buffering them. */
   frame: (payload: FramePayload) => void;
+  /** Volatile (large): every `weightsInterval` s; late joiners get the latest in `welcome`. */
+  weights: (payload: WeightsPayload) => void;
+  metrics: (payload: MetricsPayload) => void;
   temperature: (payload: TemperaturePayload) => void;
+  control: (payload: ControlPayload) => void;
+  status: (payload: StatusPayload) => void;
+  policy: (payload: PolicyPayload) => void;
+  vote: (payload: VoteTally) => void;
+  presence: (payload: PresencePayload) => void;
+  removed: (payload: RemovedPayload) => void;
   error: (payload: ErrorPayload) => void;
 }
 
 export interface ClientToServerEvents {
-  setTemperature: (payload: SetTemperaturePayload, ack?: (response: SetTemperatureAck) => void) => void;
+  /** Anyone: in `free` mode applied, in `vote` mode a proposal, in `locked` mode the host's only. */
+  proposeTemperature: (payload: ProposeTemperaturePayload, ack?: (response: ProposeTemperatureAck) => void) => void;
+  /** Host only. */
+  setPolicy: (payload: SetPolicyPayload, ack?: (response: SetPolicyAck) => void) => void;
+  pause: (payload: EmptyPayload, ack?: (response: ControlAck) => void) => void;
+  resume: (payload: EmptyPayload, ack?: (response: ControlAck) => void) => void;
+  /** Runs `ticks` engine ticks now (meant for a paused run). */
+  step: (payload: StepPayload, ack?: (response: ControlAck) => void) => void;
+  /** A new run from the seed at the current temperature, with these settings changed (`{}`: same settings). */
+  reset: (payload: ResetSettingsInput, ack?: (response: ControlAck) => void) => void;
+  setHyperparameters: (payload: HyperparameterInput, ack?: (response: ControlAck) => void) => void;
+  removeParticipant: (payload: RemoveParticipantPayload, ack?: (response: RemoveParticipantAck) => void) => void;
+  /** Anyone: answers with the server's clock. */
+  ping: (payload: EmptyPayload, ack?: (response: PingAck) => void) => void;
 }
 
-/** Socket.IO room of a session's viewers. */
+/** Socket.IO room of a session's participants. */
 export function sessionRoom(sessionId: string): string {
   return `session:${sessionId}`;
+}
+
+// ---- REST (/api/sessions) ----
+
+/** One session in `GET /api/sessions`: public facts only (never a token). */
+export interface SessionSummary {
+  id: string;
+  /** The join code students type. */
+  code: string;
+  name: string;
+  temperature: number;
+  policy: PolicyMode;
+  /** Participants whose connection is up. */
+  participants: number;
+  /** Training progress, passes over a buffer's worth of samples (MetricsPayload.epochEquivalent); 0 before the first metrics. */
+  epoch: number;
+  /** Sweeps in the current run (latest frame). */
+  sweeps: number;
+  paused: boolean;
+  status: EngineStatus;
+  /** ms since the Unix epoch. */
+  createdAt: number;
+}
+
+export interface SessionListResponse {
+  sessions: SessionSummary[];
+}
+
+/** `POST /api/sessions` answer (201), the only time the host token is ever shown. */
+export interface CreateSessionResponse {
+  id: string;
+  code: string;
+  name: string;
+  hostToken: string;
+}
+
+/** Every REST error body. */
+export interface RestErrorBody {
+  error: { code: ErrorCode; message: string };
 }

@@ -7,10 +7,17 @@ export { packLattice, unpackLattice, packedLength, asBytes } from './lattice-cod
 export { ERROR_CODES, type ErrorCode } from './errors.js';
 export {
   TEMPERATURE_LIMITS,
-  setTemperatureSchema,
+  JOIN_CODE_ALPHABET,
+  JOIN_CODE_LENGTH,
+  NICKNAME_MAX_LENGTH,
+  handshakeAuthSchema,
+  proposeTemperatureSchema,
+  createSessionSchema,
   clientPayloadSchemas,
   isClientEventName,
-  type SetTemperaturePayload,
+  type HandshakeAuth,
+  type ProposeTemperaturePayload,
+  type CreateSessionBody,
   type ClientEventName,
 } from './schemas.js';
 export type {
@@ -22,10 +29,18 @@ export type {
   TemperaturePayload,
   WelcomePayload,
   ErrorPayload,
-  SetTemperatureAck,
+  PresencePayload,
+  ParticipantInfo,
+  PolicyPayload,
+  VoteTally,
+  ControlPayload,
+  ProposeTemperatureAck,
   CommandFailure,
+  SessionSummary,
+  CreateSessionResponse,
+  RestErrorBody,
   ServerToClientEvents,
   ClientToServerEvents,
 } from './events.js';
-export { sessionRoom } from './events.js';
+export { sessionRoom, POLICY_MODES, ROLES, VOTE_WINDOW_MS, VOTE_TALLY_INTERVAL_MS } from './events.js';
 export type { EngineConfig, MainToWorkerMessage, WorkerToMainMessage } from './worker-messages.js';

@@ -92,7 +92,7 @@ describe('live page', () => {
   });
 
   it('follows a temperature set by another client', async () => {
-    await watcher!.timeout(3000).emitWithAck('setTemperature', { temperature: 3.5 });
+    await watcher!.timeout(3000).emitWithAck('proposeTemperature', { temperature: 3.5 });
     await expect.poll(() => page.textContent('#temperature-value')).toBe('T = 3.500');
     expect(await page.textContent('#temperature-changed-by')).toBe('set by another viewer');
     await expect.poll(() => page.inputValue('#temperature-slider'), { timeout: 2000 }).toBe('3.5');

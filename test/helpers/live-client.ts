@@ -2,6 +2,7 @@
  * Test helpers for talking to a live rgflow server with a real socket.io-client.
  */
 import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
+import * as msgpackParser from 'socket.io-msgpack-parser';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol/events.js';
 
 export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -11,9 +12,9 @@ export interface UntypedEmitter {
   emit(event: string, ...args: unknown[]): unknown;
 }
 
-/** Opens a new connection (never shared with another client in the test). */
+/** Opens a new connection (never shared with another client in the test), speaking MessagePack like the page. */
 export function connectClient(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): LiveClient {
-  return io(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...options });
+  return io(url, { forceNew: true, reconnection: false, transports: ['websocket'], parser: msgpackParser, ...options });
 }
 
 /** Resolves with the first `event` payload on `socket`, or rejects after `timeoutMs`. */

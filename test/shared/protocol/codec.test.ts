@@ -1,12 +1,12 @@
 /**
  * The wire codecs and client payload schemas: bit-packing round-trips exactly (checked against
- * the bit layout spelled out by hand and by a fast-check property), and the setTemperature
+ * the bit layout spelled out by hand and by a fast-check property), and the proposeTemperature
  * schema accepts exactly the payloads docs/protocol.md allows.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asBytes, packedLength, packLattice, unpackLattice } from '../../../shared/protocol/lattice-codec.js';
-import { clientPayloadSchemas, isClientEventName, setTemperatureSchema, TEMPERATURE_LIMITS } from '../../../shared/protocol/schemas.js';
+import { clientPayloadSchemas, isClientEventName, proposeTemperatureSchema, TEMPERATURE_LIMITS } from '../../../shared/protocol/schemas.js';
 
 const spinsArbitrary = fc
   .array(fc.constantFrom<-1 | 1>(-1, 1), { minLength: 0, maxLength: 2000 })
@@ -61,7 +61,7 @@ describe('packLattice / unpackLattice', () => {
   });
 });
 
-describe('setTemperature schema', () => {
+describe('proposeTemperature schema', () => {
   const accepted = [{ temperature: 2.269 }, { temperature: TEMPERATURE_LIMITS.min }, { temperature: TEMPERATURE_LIMITS.max }, { temperature: 1 }];
   const rejected: [string, unknown][] = [
     ['NaN', { temperature: Number.NaN }],
@@ -84,18 +84,18 @@ describe('setTemperature schema', () => {
   ];
 
   it.each(accepted)('accepts %o', (payload) => {
-    expect(setTemperatureSchema.parse(payload)).toEqual(payload);
+    expect(proposeTemperatureSchema.parse(payload)).toEqual(payload);
   });
 
   it.each(rejected)('rejects %s', (_name, payload) => {
-    expect(setTemperatureSchema.safeParse(payload).success).toBe(false);
+    expect(proposeTemperatureSchema.safeParse(payload).success).toBe(false);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('property: accepts exactly the finite numbers in [0.5, 10]', () => {
     fc.assert(
       fc.property(fc.double(), (temperature) => {
-        const ok = setTemperatureSchema.safeParse({ temperature }).success;
+        const ok = proposeTemperatureSchema.safeParse({ temperature }).success;
         expect(ok).toBe(Number.isFinite(temperature) && temperature >= 0.5 && temperature <= 10);
       }),
       { seed: 7, numRuns: 2000 },
@@ -103,8 +103,11 @@ describe('setTemperature schema', () => {
   });
 
   it('knows exactly the client events of the protocol', () => {
-    expect(Object.keys(clientPayloadSchemas)).toEqual(['setTemperature']);
-    expect(isClientEventName('setTemperature')).toBe(true);
+    expect(Object.keys(clientPayloadSchemas)).toEqual([
+      'proposeTemperature', 'setPolicy', 'pause', 'resume', 'step', 'reset', 'setHyperparameters', 'removeParticipant', 'ping',
+    ]);
+    expect(isClientEventName('proposeTemperature')).toBe(true);
+    expect(isClientEventName('setTemperature')).toBe(false);
     expect(isClientEventName('toString')).toBe(false);
     expect(isClientEventName('__proto__')).toBe(false);
   });
