@@ -8,6 +8,7 @@ import express, { type Express } from 'express';
 import { sessionRoom } from '../shared/protocol/events.js';
 import type { EngineConfig } from '../shared/protocol/worker-messages.js';
 import type { SessionEngine } from './engine/session-engine.js';
+import { createRecordingsRouter, type RecordingsRouterOptions } from './http/recordings-routes.js';
 import { sessionsRoutes, type SessionsRoutesOptions } from './http/sessions-routes.js';
 import { attachSessionGateway, roomEmitter } from './realtime/session-gateway.js';
 import { createSocketServer, type LiveServer } from './realtime/socket-server.js';
@@ -15,6 +16,7 @@ import type { RateLimitConfig } from './sessions/rate-limit.js';
 import type { SavedSession, SessionHub } from './sessions/session-hub.js';
 import { DEFAULT_SESSION_ID, SessionRegistry } from './sessions/session-registry.js';
 import { defaultClientDir, staticClient } from './static-client.js';
+import type { Store } from './store/session-store.js';
 
 export { DEFAULT_SESSION_ID };
 
@@ -64,6 +66,8 @@ export interface AppOptions {
    * One that fails to start is logged and skipped.
    */
   resume?: readonly { session: SavedSession; checkpoint: Uint8Array | null }[];
+  /** Mounts `/api/recordings` over this store (docs/recording-format.md, "HTTP"). */
+  recordings?: { store: Pick<Store, 'recordings'> } & RecordingsRouterOptions;
 }
 
 export interface RgflowApp {
@@ -130,11 +134,15 @@ export async function createApp(options: AppOptions = {}): Promise<RgflowApp> {
     }
   }
 
-  attachSessionGateway(io, registry, { rateLimits: options.rateLimits });
+  attachSessionGateway(io, registry, { rateLimits: options.rateLimits, replays: options.recordings?.store.recordings });
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   app.use('/api/sessions', sessionsRoutes(registry, options.http));
+  if (options.recordings) {
+    const { store, ...routerOptions } = options.recordings;
+    app.use(createRecordingsRouter(store, { log, ...routerOptions }));
+  }
   app.use(staticClient(options.clientDir ?? defaultClientDir()));
 
   let closing: Promise<void> | null = null;

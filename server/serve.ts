@@ -4,8 +4,10 @@
  * so tests can call it).
  */
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Algorithm } from '../shared/physics/ising.js';
 import { createApp } from './app.js';
+import { openPersistence, type SessionPersistence } from './persistence/session-persistence.js';
 
 export interface ServeOptions {
   /** TCP port; 0 picks a free one. */
@@ -26,13 +28,37 @@ export interface ServeOptions {
   allowedOrigins?: readonly string[];
   /** Where the URL and lifecycle lines go (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * The SQLite data file (sessions, recordings, checkpoints; its directory is created), or
+   * ':memory:' for a store that dies with the process. Saved sessions are resumed from it.
+   * Undefined: no persistence at all (tests). The CLI defaults to ./data/rgflow.sqlite.
+   */
+  data?: string;
+  /** Seconds between engine checkpoints (default 30; 0: only at shutdown). Needs `data`. */
+  checkpointSeconds?: number;
+  /** The default session's host token (else RGFLOW_HOST_TOKEN, else a fresh one, logged). */
+  hostToken?: string;
+  /**
+   * Redis URL: the Socket.IO server uses the Redis Streams adapter over a dedicated connection,
+   * so rooms are shared between nodes; each node still runs its own sessions.
+   */
+  redis?: string;
 }
 
 export interface RunningServer {
   /** Base URL for a browser on this machine, e.g. http://localhost:3000. */
   url: string;
   port: number;
-  /** Disconnects everyone, stops the engine, closes the port. */
+  /** The default session's join code. */
+  code: string;
+  /** Sessions resumed from the data file, and how long createApp took to start them, ms. */
+  resumed: { sessions: number; ms: number };
+  /** The data file's absolute path (or ':memory:'), null without persistence. */
+  data: string | null;
+  /**
+   * Saves a final checkpoint of every session (with `data`), disconnects everyone, stops the
+   * engines, closes the recordings, the store and the port.
+   */
   close: () => Promise<void>;
 }
 
@@ -41,19 +67,66 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 /** Starts the live server and resolves once it is listening; logs its URL. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { httpServer, close, engine } = await createApp({
-    session: {
-      L: options.L,
-      coupling: options.coupling,
-      seed: options.seed,
-      algorithm: options.algorithm,
-      frameRate: options.frameRate,
-      sweepsPerSecond: options.sweepsPerSecond,
-    },
-    allowedOrigins: options.allowedOrigins,
-    log,
+  let redisUrl: string | undefined;
+  if (options.redis !== undefined) {
+    const { validateRedisUrl } = await import('./scale/redis-adapter.js');
+    redisUrl = validateRedisUrl(options.redis).href;
+  }
+  const persistence: SessionPersistence | null =
+    options.data === undefined ? null : openPersistence({ path: options.data, checkpointSeconds: options.checkpointSeconds, log });
+  const resume = persistence?.resumeList() ?? [];
+  const startedAt = performance.now();
+  let created;
+  try {
+    created = await createApp({
+      session: {
+        L: options.L,
+        coupling: options.coupling,
+        seed: options.seed,
+        algorithm: options.algorithm,
+        frameRate: options.frameRate,
+        sweepsPerSecond: options.sweepsPerSecond,
+      },
+      hostToken: options.hostToken,
+      allowedOrigins: options.allowedOrigins,
+      log,
+      ...(persistence
+        ? {
+            resume,
+            onSessionCreated: persistence.onSessionCreated,
+            onSessionClosed: persistence.onSessionClosed,
+            recordings: { store: persistence.store, authorizeDelete: persistence.authorizeDelete },
+          }
+        : {}),
+    });
+  } catch (error) {
+    persistence?.close();
+    throw error;
+  }
+  const resumedMs = performance.now() - startedAt;
+  const { httpServer, io, engine, defaultSession } = created;
+  if (persistence) {
+    const what = resume.length > 0 ? `resumed ${resume.length} session${resume.length === 1 ? '' : 's'} in ${Math.round(resumedMs)} ms` : 'no saved session to resume';
+    log(`rgflow: data file ${persistence.path}; ${what}`);
+  }
+  let redisClient: { destroy: () => void } | null = null;
+  const close = once(async () => {
+    try {
+      await persistence?.beforeShutdown();
+      await created.close();
+    } finally {
+      persistence?.close();
+      redisClient?.destroy();
+    }
   });
   try {
+    if (redisUrl !== undefined) {
+      const { connectRedis, redisStreamsAdapter } = await import('./scale/redis-adapter.js');
+      const client = await connectRedis(redisUrl, log);
+      redisClient = client;
+      io.adapter(redisStreamsAdapter(client));
+      log(`rgflow: Socket.IO rooms shared through Redis (${new URL(redisUrl).host}); each node runs its own sessions`);
+    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(options.port, options.host, () => {
@@ -65,12 +138,25 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await close();
     throw error;
   }
+  persistence?.start();
   const port = (httpServer.address() as AddressInfo).port;
   const host = options.host === undefined || WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const { temperature, coupling } = engine.temperature;
   log(`rgflow: serving ${url} (L=${engine.config.L}, K=${coupling.toFixed(4)}, T=${temperature.toFixed(3)})`);
-  return { url, port, close };
+  return {
+    url,
+    port,
+    code: defaultSession.code,
+    resumed: { sessions: resume.length, ms: resumedMs },
+    data: persistence?.path ?? null,
+    close,
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  return () => (running ??= fn());
 }
 
 /** Resolves after SIGINT or SIGTERM has closed `server`; the handlers are removed afterwards. */

@@ -1,5 +1,6 @@
 /**
- * `rgflow bench serve`: starts a real server process (`rgflow serve --port 0`), then a
+ * `rgflow bench serve`: starts a real server process (`rgflow serve --port 0 --data :memory:`:
+ * recording as in production, into a store that dies with it), then a
  * separate load process (load-clients.ts) with N socket.io-client connections in the
  * default session, and reports frames per second per client, emit→receipt latency
  * percentiles, disconnects, and the server process's CPU and memory (from /proc, sampled
@@ -75,7 +76,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   if (!existsSync(loader)) throw new Error('bench serve needs the built project: run `npm run build` first');
 
   progress('starting the server');
-  const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--data', ':memory:'], { stdio: ['ignore', 'pipe', 'pipe'] });
   server.stderr!.on('data', () => {});
   try {
     const { url } = await waitForJsonLine(server);

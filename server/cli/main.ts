@@ -73,9 +73,15 @@ function buildProgram(): Command {
     .option('--frame-rate <hz>', 'lattice frames broadcast per second', numberArg, 15)
     .option('--sweeps-per-second <n>', 'simulation rate of the default session', numberArg, 1000)
     .option('--allow-origin <origin...>', 'browser origins allowed besides the server\'s own host')
-    .option('--json', 'print {url, port} as JSON on stdout once listening')
+    .addOption(new Option('--data <file>', "SQLite data file: sessions, recordings, checkpoints (':memory:' keeps nothing)").env('RGFLOW_DATA').default('./data/rgflow.sqlite'))
+    .option('--checkpoint-seconds <s>', 'seconds between engine checkpoints (0: only at shutdown)', numberArg, 30)
+    .addOption(new Option('--host-token <token>', 'host token of the default session (16–256 visible ASCII characters)').env('RGFLOW_HOST_TOKEN'))
+    .option('--redis <url>', 'share Socket.IO rooms through Redis Streams (redis:// or rediss://); each node runs its own sessions')
+    .option('--json', 'print {url, port, code, data} as JSON on stdout once listening')
     .action(async (opts) => {
       if (opts.port < 0 || opts.port > 65535) throw new UsageError(`--port must be in 0..65535, got ${opts.port}`);
+      if (!(opts.checkpointSeconds >= 0 && opts.checkpointSeconds <= 86_400)) throw new UsageError(`--checkpoint-seconds must be in [0, 86400], got ${opts.checkpointSeconds}`);
+      if (typeof opts.data !== 'string' || opts.data.trim() === '') throw new UsageError('--data must name a file');
       const { startServer, runUntilSignal } = await import('../serve.js');
       const { resolveEngineConfig } = await import('../engine/engine-config.js');
       const session = { L: opts.L, coupling: opts.beta, algorithm: opts.algorithm, seed: opts.seed, frameRate: opts.frameRate, sweepsPerSecond: opts.sweepsPerSecond };
@@ -84,8 +90,31 @@ function buildProgram(): Command {
       } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error));
       }
-      const server = await startServer({ port: opts.port, host: opts.host, ...session, allowedOrigins: opts.allowOrigin });
-      if (opts.json) printJson({ url: server.url, port: server.port });
+      const hostToken = opts.hostToken === '' ? undefined : (opts.hostToken as string | undefined);
+      if (hostToken !== undefined) {
+        const { hostTokenProblem } = await import('../sessions/tokens.js');
+        const problem = hostTokenProblem(hostToken);
+        if (problem) throw new UsageError(`--host-token: ${problem}`);
+      }
+      if (opts.redis !== undefined) {
+        const { validateRedisUrl } = await import('../scale/redis-adapter.js');
+        try {
+          validateRedisUrl(opts.redis);
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+      }
+      const server = await startServer({
+        port: opts.port,
+        host: opts.host,
+        ...session,
+        allowedOrigins: opts.allowOrigin,
+        data: opts.data,
+        checkpointSeconds: opts.checkpointSeconds,
+        hostToken,
+        redis: opts.redis,
+      });
+      if (opts.json) printJson({ url: server.url, port: server.port, code: server.code, data: server.data, resumed: server.resumed });
       await runUntilSignal(server);
     });
 
@@ -184,11 +213,12 @@ function buildProgram(): Command {
   program
     .command('bench')
     .description('measure performance: figures and ratios against a baseline measured in the same run')
-    .argument('[target]', 'what to measure: ising | train | all', 'all')
-    .option('--seconds <s>', 'timing budget per measurement (ising default 1.5; train: per backend, default 12)', numberArg, 1.5)
+    .argument('[target]', 'what to measure: ising | train | all (both), or serve (a real server under N clients)', 'all')
+    .option('--seconds <s>', 'timing budget per measurement (ising default 1.5; train: per backend, default 12; serve: measurement window, default 20)', numberArg, 1.5)
+    .option('--clients <n>', 'serve: socket.io clients in the default session', integerArg, 500)
     .option('--json', 'print the figures as JSON on stdout')
     .action(async (target: string, opts, command: Command) => {
-      const targets = ['ising', 'train', 'all'];
+      const targets = ['ising', 'train', 'serve', 'all'];
       if (!targets.includes(target)) throw new UsageError(`unknown bench target '${target}' (expected ${targets.join(' | ')})`);
       if (!(opts.seconds > 0 && opts.seconds <= 600)) throw new UsageError(`--seconds must be in (0, 600], got ${opts.seconds}`);
       const explicitSeconds = command.getOptionValueSource('seconds') !== 'default';
@@ -198,6 +228,11 @@ function buildProgram(): Command {
         if (target === 'ising' || target === 'all') {
           const { runIsingBench } = await import('../bench/ising-bench.js');
           result.ising = await runIsingBench({ seconds: opts.seconds, onProgress: (m) => progress.update(m, 0) });
+        }
+        if (target === 'serve') {
+          if (!(opts.clients >= 1 && opts.clients <= 5000)) throw new UsageError(`--clients must be in [1, 5000], got ${opts.clients}`);
+          const { runServeBench } = await import('../bench/serve-bench.js');
+          result.serve = await runServeBench({ clients: opts.clients, ...(explicitSeconds ? { seconds: opts.seconds } : {}), onProgress: (m) => progress.update(m, 0) });
         }
         if (target === 'train' || target === 'all') {
           const { runTrainBench } = await import('../bench/train-bench.js');

@@ -17,6 +17,7 @@ import type { ErrorCode } from '../../shared/protocol/errors.js';
 import type { ClientToServerEvents, CommandFailure, ServerToClientEvents } from '../../shared/protocol/events.js';
 import { clientPayloadSchemas, isClientEventName, type ClientEventName } from '../../shared/protocol/schemas.js';
 import type { ConnectionRateLimiter, RateClass } from '../sessions/rate-limit.js';
+import type { SocketReplay } from '../replay/socket-replay.js';
 import type { Actor, HubResult, SessionHub } from '../sessions/session-hub.js';
 import type { InterServerEvents, LiveSocketData } from './socket-server.js';
 
@@ -34,6 +35,8 @@ export interface CommandContext {
   actor: Actor;
   /** Sends `removed` to participant `id` and disconnects it. */
   kick: (id: string, reason: string) => void;
+  /** This connection's replay (replay/socket-replay.ts). */
+  replay: SocketReplay;
 }
 
 interface Command<E extends ClientEventName> {
@@ -101,6 +104,16 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
     hostOnly: false,
     rateClass: null,
     handle: () => ({ ok: true, serverTime: Date.now() }),
+  },
+  openReplay: {
+    hostOnly: false,
+    rateClass: 'replay',
+    handle: ({ recordingId }, { replay }) => replay.open(recordingId),
+  },
+  replayControl: {
+    hostOnly: false,
+    rateClass: 'replay',
+    handle: (command, { replay }) => replay.control(command),
   },
 };
 

@@ -15,6 +15,7 @@ import { sessionRoom } from '../../shared/protocol/events.js';
 import { handshakeAuthSchema } from '../../shared/protocol/schemas.js';
 import { describeIssues, handleClientEvents, type LiveSocket } from './client-commands.js';
 import type { LiveServer } from './socket-server.js';
+import { createSocketReplay, type SocketReplaySource } from '../replay/socket-replay.js';
 
 /** Disconnect reasons after which Socket.IO keeps the session for recovery. */
 const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   /** Per-connection rate limits (defaults in sessions/rate-limit.ts). */
   rateLimits?: Partial<RateLimitConfig>;
   now?: () => number;
+  /** Recordings that connections may replay (`openReplay`); none without. */
+  replays?: SocketReplaySource;
 }
 
 /** A handshake refusal: `connect_error` on the client, with `data.code`. */
@@ -104,7 +107,11 @@ export function attachSessionGateway(io: LiveServer, registry: SessionRegistry, 
       socket.emit('welcome', joined.value);
     }
     const actor = { id: socket.id, hostTokenHash: socket.data.hostTokenHash };
-    handleClientEvents({ socket, hub, actor, kick }, new ConnectionRateLimiter(limits, now));
-    socket.on('disconnect', (reason) => hub.disconnect(socket.id, RECOVERABLE_REASONS.has(reason)));
+    const replay = createSocketReplay(options.replays ?? null, (payload) => socket.emit('replay', payload));
+    handleClientEvents({ socket, hub, actor, kick, replay }, new ConnectionRateLimiter(limits, now));
+    socket.on('disconnect', (reason) => {
+      replay.close();
+      hub.disconnect(socket.id, RECOVERABLE_REASONS.has(reason));
+    });
   });
 }

@@ -7,7 +7,7 @@ import type { PolicyMode, ServerToClientEvents } from '../../shared/protocol/eve
 import type { EngineConfig } from '../../shared/protocol/worker-messages.js';
 
 /** Events a session broadcasts to its room (the rest go to one client). */
-export type BroadcastEvent = Exclude<keyof ServerToClientEvents, 'welcome' | 'error' | 'removed'>;
+export type BroadcastEvent = Exclude<keyof ServerToClientEvents, 'welcome' | 'error' | 'removed' | 'replay'>;
 export type BroadcastPayload<E extends BroadcastEvent> = Parameters<ServerToClientEvents[E]>[0];
 /** Sends `event` to everyone in the session; volatile events are dropped for a client that cannot keep up. */
 export type HubEmit = <E extends BroadcastEvent>(event: E, payload: BroadcastPayload<E>, options?: { volatile?: boolean }) => void;

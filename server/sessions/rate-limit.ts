@@ -4,10 +4,10 @@
  * interval of t seconds a bucket lets through at most burst + perSecond·t events.
  */
 
-export const RATE_CLASSES = ['any', 'temperature', 'host'] as const;
+export const RATE_CLASSES = ['any', 'temperature', 'host', 'replay'] as const;
 /**
  * `any`: every event of a connection, valid or not (checked first, before parsing);
- * `temperature`: `proposeTemperature`; `host`: host actions.
+ * `temperature`: `proposeTemperature`; `host`: host actions; `replay`: `openReplay`, `replayControl`.
  */
 export type RateClass = (typeof RATE_CLASSES)[number];
 
@@ -25,6 +25,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   any: { perSecond: 50, burst: 50 },
   temperature: { perSecond: 10, burst: 5 },
   host: { perSecond: 5, burst: 5 },
+  replay: { perSecond: 10, burst: 10 },
 };
 
 /** How often a limited connection is told so with an `error` event, ms (acks are always answered). */
@@ -68,6 +69,7 @@ export class ConnectionRateLimiter {
       any: new TokenBucket(config.any, now),
       temperature: new TokenBucket(config.temperature, now),
       host: new TokenBucket(config.host, now),
+      replay: new TokenBucket(config.replay ?? DEFAULT_RATE_LIMITS.replay, now),
     };
   }
 

@@ -54,7 +54,7 @@ export class SessionState {
     private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     this.lastTemperature = engine.temperature.temperature;
-    const onFrame = (frame: FramePayload): void => this.broadcast('frame', frame, true);
+    const onFrame = (frame: FramePayload): void => this.broadcast('frame', { ...frame, emittedAt: Date.now() }, true);
     const onWeights = (weights: WeightsPayload): void => this.broadcast('weights', weights, true);
     const onMetrics = (metrics: MetricsPayload): void => this.broadcast('metrics', metrics);
     const onTemperature = (temperature: TemperaturePayload): void => this.onTemperature(temperature);

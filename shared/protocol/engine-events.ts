@@ -86,6 +86,8 @@ export interface EngineFrame {
 /** A frame as broadcast: the engine frame plus a sequence number that only increases (also across engine restarts). */
 export interface FramePayload extends EngineFrame {
   seq: number;
+  /** Server wall clock (ms since the Unix epoch) when the hub broadcast this frame; absent in a welcome's snapshot. */
+  emittedAt?: number;
 }
 
 /**

@@ -17,7 +17,9 @@ import type {
 } from './engine-events.js';
 import type {
   EmptyPayload,
+  OpenReplayPayload,
   ProposeTemperaturePayload,
+  ReplayControlPayload,
   RemoveParticipantPayload,
   SetPolicyPayload,
   StepPayload,
@@ -164,6 +166,34 @@ export type RemoveParticipantAck = { ok: true; id: string } | CommandFailure;
 /** `ping`: the server's clock (ms since the Unix epoch), for latency and clock offset. */
 export type PingAck = { ok: true; serverTime: number } | CommandFailure;
 
+/** Where a replay stands (docs/recording-format.md, "Replay"); times are recording time, ms. */
+export interface ReplayStatusPayload {
+  recordingId: string;
+  playing: boolean;
+  positionMs: number;
+  speed: number;
+  durationMs: number;
+  /** Seq of the last event delivered. */
+  seq: number;
+  /** Every event was delivered and the clock reached the end. */
+  ended: boolean;
+}
+
+/**
+ * `replay`: a replay's output, to the one connection that opened it. `snapshot` after a seek (the
+ * recorded state after event `seq`, a `welcome`-like object; null: before the first event), then
+ * `event`s (a recorded broadcast: `type` is its event name, `payload` what the room got), `status`
+ * after every control and at the end, `stopped` when the replay failed or the recording went away.
+ */
+export type ReplayPayload =
+  | { kind: 'snapshot'; recordingId: string; seq: number; tMs: number; snapshot: unknown }
+  | { kind: 'event'; recordingId: string; seq: number; tMs: number; type: string; payload: unknown }
+  | { kind: 'status'; recordingId: string; status: ReplayStatusPayload }
+  | { kind: 'stopped'; recordingId: string; message: string };
+
+export type OpenReplayAck = { ok: true; recording: { id: string; name: string; durationMs: number; eventCount: number }; status: ReplayStatusPayload } | CommandFailure;
+export type ReplayControlAck = { ok: true; status: ReplayStatusPayload | null } | CommandFailure;
+
 export interface ServerToClientEvents {
   welcome: (payload: WelcomePayload) => void;
   /** Volatile: a slow client drops frames instead of buffering them. */
@@ -179,6 +209,8 @@ export interface ServerToClientEvents {
   presence: (payload: PresencePayload) => void;
   removed: (payload: RemovedPayload) => void;
   error: (payload: ErrorPayload) => void;
+  /** Replay output, to the connection that opened it (`openReplay`). */
+  replay: (payload: ReplayPayload) => void;
 }
 
 export interface ClientToServerEvents {
@@ -196,6 +228,10 @@ export interface ClientToServerEvents {
   removeParticipant: (payload: RemoveParticipantPayload, ack?: (response: RemoveParticipantAck) => void) => void;
   /** Anyone: answers with the server's clock. */
   ping: (payload: EmptyPayload, ack?: (response: PingAck) => void) => void;
+  /** Anyone: opens a replay of a recording on this connection (replacing one open before), paused at 0. */
+  openReplay: (payload: OpenReplayPayload, ack?: (response: OpenReplayAck) => void) => void;
+  /** Anyone: controls this connection's replay (`not-found` when none is open). */
+  replayControl: (payload: ReplayControlPayload, ack?: (response: ReplayControlAck) => void) => void;
 }
 
 /** Socket.IO room of a session's participants. */

@@ -99,6 +99,20 @@ export const createSessionSchema = resetSettingsSchema.extend({
 export type CreateSessionBody = z.infer<typeof createSessionSchema>;
 
 /** One schema per client→server event, keyed by event name. */
+/** `openReplay`: a recording id (as listed by `GET /api/recordings`). */
+export const openReplaySchema = z.strictObject({ recordingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+export type OpenReplayPayload = z.infer<typeof openReplaySchema>;
+
+/** `replayControl`: play, pause, seek to a recording time (ms), set the speed (0.25–16×), or close. */
+export const replayControlSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('play') }),
+  z.strictObject({ action: z.literal('pause') }),
+  z.strictObject({ action: z.literal('close') }),
+  z.strictObject({ action: z.literal('seek'), tMs: z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.strictObject({ action: z.literal('speed'), speed: z.number().finite().min(0.25).max(16) }),
+]);
+export type ReplayControlPayload = z.infer<typeof replayControlSchema>;
+
 export const clientPayloadSchemas = {
   proposeTemperature: proposeTemperatureSchema,
   setPolicy: setPolicySchema,
@@ -109,6 +123,8 @@ export const clientPayloadSchemas = {
   setHyperparameters: hyperparameterSchema,
   removeParticipant: removeParticipantSchema,
   ping: emptyPayloadSchema,
+  openReplay: openReplaySchema,
+  replayControl: replayControlSchema,
 } as const;
 
 export type ClientEventName = keyof typeof clientPayloadSchemas;

@@ -88,6 +88,17 @@ describe('rgflow CLI surface', () => {
     expect(rgflow(['serve', '--L', '3']).status).toBe(2);
   });
 
+  it('serve refuses a bad --host-token, --redis URL or --checkpoint-seconds before starting', () => {
+    const short = rgflow(['serve', '--port', '0', '--data', ':memory:', '--host-token', 'too-short']);
+    expect(short.status).toBe(2);
+    expect(short.stderr).toMatch(/--host-token: a host token must be at least 16 characters/);
+    const redis = rgflow(['serve', '--port', '0', '--data', ':memory:', '--redis', 'http://127.0.0.1:6379']);
+    expect(redis.status).toBe(2);
+    expect(redis.stderr).toMatch(/redis:\/\/ or rediss:\/\//);
+    expect(rgflow(['serve', '--port', '0', '--data', ':memory:', '--redis', 'not a url']).status).toBe(2);
+    expect(rgflow(['serve', '--port', '0', '--data', ':memory:', '--checkpoint-seconds', '-1']).status).toBe(2);
+  });
+
   it('bench ising --json reports multi-spin and byte flip rates and their ratio', () => {
     const run = rgflow(['bench', 'ising', '--seconds', '0.05', '--json']);
     expect(run.status).toBe(0);

@@ -110,12 +110,15 @@ function expectedCode(event: ClientEventName, args: unknown[], role: 'host' | 's
   if (args.length !== 1) return 'invalid-arguments';
   if (!clientPayloadSchemas[event].safeParse(asServerSees(args[0])).success) return 'invalid-payload';
   if (event === 'ping') return null;
+  // anyone may replay; this app keeps no recordings, so a valid replay command finds nothing
+  if (event === 'replayControl' && (asServerSees(args[0]) as { action?: unknown }).action === 'close') return null;
+  if (event === 'openReplay' || event === 'replayControl') return 'not-found';
   return role === 'student' ? 'forbidden' : 'valid';
 }
 
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
-  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED } });
+  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED, replay: UNLIMITED } });
   session = await app.createSession({ name: 'Fuzz' });
   host = app.client({ auth: { sessionCode: session.code, hostToken: session.hostToken } });
   await nextEvent(host, 'welcome');
@@ -150,7 +153,7 @@ describe('fuzzed client events', () => {
     const kinds = new Set(expectedErrors);
     expect(kinds).toContain('invalid-payload');
     expect(kinds).toContain('invalid-arguments');
-    if (event !== 'ping') expect(kinds).toContain('forbidden');
+    if (event !== 'ping' && event !== 'openReplay' && event !== 'replayControl') expect(kinds).toContain('forbidden');
     expect(errors.map((e) => e.code)).toEqual(expectedErrors);
     expect(errors.every((e) => e.event === event)).toBe(true);
     expect(sessionState()).toEqual(before);

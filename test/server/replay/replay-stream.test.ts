@@ -79,7 +79,8 @@ beforeAll(() => {
   store.sessions.upsert({ id: 's', name: 'S', settings: {} });
   const rng = new Rng(8);
   let count = 0;
-  const rec = store.recordings.start('s', 'counter', { snapshot: () => ({ count }), keyframeIntervalMs: 1000 });
+  // a frozen clock: the first keyframe is at t = 0 however loaded the machine is (events carry their own times)
+  const rec = store.recordings.start('s', 'counter', { snapshot: () => ({ count }), keyframeIntervalMs: 1000, now: () => 0 });
   const sent: typeof counter.sent = [];
   let t = 0;
   for (let i = 0; i < 2000; i++) {

@@ -25,7 +25,8 @@ describe('WAL', () => {
     store.sessions.upsert({ id: 's', name: 'S', settings: {} });
     const rng = new Rng(5);
     const weights = Float32Array.from({ length: 50_000 }, () => rng.nextGaussian()); // 200 kB keyframes
-    const rec = store.recordings.start('s', 'long', { snapshot: () => ({ weights }), keyframeIntervalMs: 500 });
+    // a frozen clock: the first keyframe is at t = 0 however loaded the machine is (events carry their own times)
+    const rec = store.recordings.start('s', 'long', { snapshot: () => ({ weights }), keyframeIntervalMs: 500, now: () => 0 });
     const lattice = Uint8Array.from({ length: 2000 }, () => rng.nextBelow(256));
     const walSize = () => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
     let maxWal = 0;
