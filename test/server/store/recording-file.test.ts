@@ -22,7 +22,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function record(store: Store): string {
   const rng = new Rng(21);
   let count = 0;
-  const rec = store.recordings.start('s', 'round trip', { snapshot: () => ({ count, lattice: new Int8Array(16).fill(1) }), keyframeIntervalMs: 40 });
+  const rec = store.recordings.start('s', 'round trip', { snapshot: () => ({ count, lattice: new Int8Array(16).fill(1) }), keyframeIntervalMs: 40, now: () => 0 });
   for (let i = 1; i <= 1200; i++) {
     count++;
     rec.append(i % 10 === 0 ? 'weights' : 'frame', { i, w: Float32Array.from({ length: 8 }, () => rng.nextGaussian()), bits: new Uint8Array([i & 255]) }, i * 10);

@@ -144,7 +144,7 @@ describe('Recorder', () => {
   it('stores keyframes and markers at the seq of the event before them, and keyframes every interval from a snapshot source', () => {
     const store = storeWithSession();
     let state = 0;
-    const rec = store.recordings.start('default', 'counter', { snapshot: () => ({ state }), keyframeIntervalMs: 1000 });
+    const rec = store.recordings.start('default', 'counter', { snapshot: () => ({ state }), keyframeIntervalMs: 1000, now: () => 0 });
     for (let t = 0; t <= 3500; t += 100) {
       state++;
       rec.append('inc', { by: 1 }, t);
