@@ -14,7 +14,8 @@
  * between the two threads is declared here, once.
  */
 import { performance } from 'node:perf_hooks';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../spawn-module-worker.js';
 import type { ComputeBackend } from '../../shared/learn/backend.js';
 
 /** Shared operands: A and B (inputs), C (the result), each a Float32Array's worth of floats. */
@@ -79,18 +80,9 @@ export interface WebGpuBridgeBackend extends ComputeBackend {
   readonly exited: Promise<void>;
 }
 
-/**
- * Starts webgpu-bridge-worker from compiled JS (dist/) or, when this module is itself TypeScript
- * (vitest, tsx), through a one-line script that registers tsx's loader inside the worker first:
- * the pattern of server/engine/spawn-worker.ts, for a different entry.
- */
+/** Starts webgpu-bridge-worker (compiled JS or, under vitest/tsx, the TypeScript source). */
 function spawnBridgeWorker(data: BridgeWorkerData): Worker {
-  const options = { workerData: data, transferList: [data.port] };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./webgpu-bridge-worker.js', import.meta.url), options);
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./webgpu-bridge-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return spawnModuleWorker(import.meta.url, './webgpu-bridge-worker', { workerData: data, transferList: [data.port] });
 }
 
 /** The worker's startup message; rejects if it fails or exits first. */

@@ -9,7 +9,8 @@
  * Like server/engine/spawn-worker.ts, the worker starts from compiled JS under dist/, or from
  * the TypeScript sources through tsx's loader when this module is itself a .ts file (vitest).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../spawn-module-worker.js';
 import type { RbmStackSnapshot } from '../../shared/learn/stack.js';
 import type { TrainFailure, TrainJob, TrainLayerSummary, TrainMainToWorker, TrainWorkerToMain } from '../../shared/protocol/train-messages.js';
 
@@ -54,11 +55,7 @@ export interface TrainRun {
 
 /** Starts the training worker (see the file header). */
 export function spawnTrainWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./train-worker.js', import.meta.url));
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./train-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return spawnModuleWorker(import.meta.url, './train-worker');
 }
 
 /**
