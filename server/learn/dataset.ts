@@ -9,8 +9,9 @@
  * training. The last rows, not a random subset, because `rgflow sample` stores one Markov chain:
  * a contiguous tail is correlated with the training rows only across one boundary.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { decodeNpy, NpyFormatError, type NpyArray } from '../../shared/data/npy.js';
+import { stat } from 'node:fs/promises';
+import type { NpyArray } from '../../shared/data/npy.js';
+import { readNpyFile } from './npy-file.js';
 
 /** Any problem with a samples file; the message names the file and the defect. */
 export class DatasetError extends Error {
@@ -96,15 +97,6 @@ export async function loadTrainingData(path: string, options: { visible?: number
   });
   if (!info.isFile()) throw new DatasetError(`${path}: not a regular file`);
   if (info.size > MAX_TRAINING_VALUES * 8 + 65536) throw new DatasetError(`${path}: ${info.size} bytes is larger than any dataset rgflow trains on`);
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new DatasetError(`${path}: cannot read (${error.code ?? error.message})`);
-  });
-  let array: NpyArray;
-  try {
-    array = decodeNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (error) {
-    if (error instanceof NpyFormatError) throw new DatasetError(`${path}: ${error.message}`);
-    throw error;
-  }
+  const array = await readNpyFile(path, (message) => new DatasetError(message));
   return toTrainingData(array, path, options);
 }

@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { decodeNpy, encodeNpy, NpyFormatError, type NpyArray } from '../../shared/data/npy.js';
+import { encodeNpy } from '../../shared/data/npy.js';
+import { readNpyFile } from './npy-file.js';
 import { allFinite, type RbmSnapshot } from '../../shared/learn/rbm.js';
 
 export const MODEL_FORMAT = 'rgflow-rbm-stack';
@@ -240,16 +241,11 @@ export function validateManifest(value: unknown, where: string): ModelManifest {
 
 async function readArray(dir: string, name: string, shape: number[]): Promise<Float32Array> {
   const path = join(dir, name);
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new ModelFormatError(error.code === 'ENOENT' ? `${path}: missing` : `${path}: cannot read (${error.code ?? error.message})`);
-  });
-  let array: NpyArray;
-  try {
-    array = decodeNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (error) {
-    if (error instanceof NpyFormatError) throw new ModelFormatError(`${path}: ${error.message}`);
-    throw error;
-  }
+  const array = await readNpyFile(
+    path,
+    (message) => new ModelFormatError(message),
+    (error) => (error.code === 'ENOENT' ? 'missing' : `cannot read (${error.code ?? error.message})`),
+  );
   if (array.dtype !== '<f4' && array.dtype !== '<f8') throw new ModelFormatError(`${path}: dtype ${array.dtype}, expected float32 ('<f4') or float64 ('<f8')`);
   if (array.shape.length !== shape.length || array.shape.some((d, i) => d !== shape[i])) {
     throw new ModelFormatError(`${path}: shape (${array.shape.join(', ')}), the manifest's layers need (${shape.join(', ')})`);

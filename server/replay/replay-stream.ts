@@ -14,6 +14,7 @@
  * Pacing (which events are due when) is in replay-clock.ts.
  */
 import { performance } from 'node:perf_hooks';
+import type { ReplayStatus } from '../../shared/protocol/events.js';
 import type { StoredEvent, StoredKeyframe } from '../store/session-store.js';
 import { createClock, pause, play, positionAt, seekTo, wallDelayUntil, withSpeed, dueCount, type ReplayClock } from './replay-clock.js';
 
@@ -24,17 +25,7 @@ export interface ReplaySource {
   keyframeAt(id: string, tMs: number): StoredKeyframe | null;
 }
 
-export interface ReplayStatus {
-  playing: boolean;
-  /** Recording time now, ms. */
-  positionMs: number;
-  speed: number;
-  durationMs: number;
-  /** Seq of the last event delivered (0: none since the last snapshot's seq 0). */
-  seq: number;
-  /** Every event has been delivered and the clock reached the end. */
-  ended: boolean;
-}
+export type { ReplayStatus };
 
 export interface ReplayListener {
   /** One recorded event, in seq order. tMs: its recording time. */

@@ -167,16 +167,20 @@ export type RemoveParticipantAck = { ok: true; id: string } | CommandFailure;
 export type PingAck = { ok: true; serverTime: number } | CommandFailure;
 
 /** Where a replay stands (docs/recording-format.md, "Replay"); times are recording time, ms. */
-export interface ReplayStatusPayload {
-  recordingId: string;
+export interface ReplayStatus {
   playing: boolean;
   positionMs: number;
   speed: number;
   durationMs: number;
-  /** Seq of the last event delivered. */
+  /** Seq of the last event delivered (0: none since the last snapshot's seq 0). */
   seq: number;
   /** Every event was delivered and the clock reached the end. */
   ended: boolean;
+}
+
+/** A replay's status as sent to the viewer. */
+export interface ReplayStatusPayload extends ReplayStatus {
+  recordingId: string;
 }
 
 /**
