@@ -4,7 +4,8 @@
  * default session (in batches), then for `seconds` counts frames per client and the latency
  * from the hub's emit (`emittedAt`, same machine clock) to receipt. Prints one JSON object.
  *
- * Usage: node load-clients.js <url> <clients> <seconds> [default|msgpack]
+ * Usage: node load-clients.js <url> <clients> <seconds> [default|msgpack] [weightClients]
+ * (weightClients: how many of the clients subscribe to weight snapshots; default all)
  */
 import { io, type Socket } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
@@ -20,16 +21,18 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 async function main(): Promise<void> {
-  const [url, clientsArg, secondsArg, parserArg = 'msgpack'] = process.argv.slice(2);
+  const [url, clientsArg, secondsArg, parserArg = 'msgpack', weightClientsArg] = process.argv.slice(2);
   const clients = Number(clientsArg);
   const seconds = Number(secondsArg);
-  if (!url || !Number.isInteger(clients) || clients < 1 || !(seconds > 0)) {
-    process.stderr.write('usage: load-clients <url> <clients> <seconds> [default|msgpack]\n');
+  const weightClients = weightClientsArg === undefined ? clients : Number(weightClientsArg);
+  if (!url || !Number.isInteger(clients) || clients < 1 || !(seconds > 0) || !Number.isInteger(weightClients) || weightClients < 0) {
+    process.stderr.write('usage: load-clients <url> <clients> <seconds> [default|msgpack] [weightClients]\n');
     process.exit(2);
   }
   const sockets: Socket[] = [];
   const frames = new Uint32Array(clients);
   const latencies: number[] = [];
+  let weightSnapshots = 0;
   let measuring = false;
   let disconnects = 0;
   let connectFailures = 0;
@@ -38,8 +41,12 @@ async function main(): Promise<void> {
   for (let start = 0; start < clients; start += batch) {
     const wave: Promise<void>[] = [];
     for (let i = start; i < Math.min(clients, start + batch); i++) {
-      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, ...parser });
+      const auth = { weights: i < weightClients };
+      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, auth, ...parser });
       sockets.push(socket);
+      socket.on('weights', () => {
+        if (measuring) weightSnapshots++;
+      });
       socket.on('frame', (frame: FrameLike) => {
         if (!measuring) return;
         frames[i]++;
@@ -73,6 +80,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({
       clients,
+      weight_clients: Math.min(clients, weightClients),
+      weight_snapshots_received: weightSnapshots,
       seconds: elapsed,
       connect_failures: connectFailures,
       disconnects,

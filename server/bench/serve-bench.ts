@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServeBenchOptions {
   clients?: number;
+  /** How many of the clients subscribe to weight snapshots (as a view drawing weights does); default all. */
+  weightClients?: number;
   /** Measurement window after all clients connected, s. */
   seconds?: number;
   onProgress?: (message: string) => void;
@@ -19,6 +21,8 @@ export interface ServeBenchOptions {
 
 export interface ServeBenchResult {
   clients: number;
+  weight_clients: number;
+  weight_snapshots_received: number;
   seconds: number;
   connect_failures: number;
   disconnects: number;
@@ -67,8 +71,10 @@ function waitForJsonLine(child: ChildProcess): Promise<{ url: string; port: numb
 export async function runServeBench(options: ServeBenchOptions = {}): Promise<ServeBenchResult> {
   const clients = options.clients ?? 500;
   const seconds = options.seconds ?? 20;
+  const weightClients = options.weightClients ?? clients;
   const progress = options.onProgress ?? (() => {});
   if (!Number.isInteger(clients) || clients < 1 || clients > 5000) throw new RangeError(`--clients must be an integer in [1, 5000], got ${clients}`);
+  if (!Number.isInteger(weightClients) || weightClients < 0 || weightClients > clients) throw new RangeError(`--weight-clients must be an integer in [0, ${clients}], got ${weightClients}`);
   if (!(seconds > 0 && seconds <= 600)) throw new RangeError(`--seconds must be in (0, 600], got ${seconds}`);
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const bin = `${root}bin/rgflow.js`;
@@ -83,7 +89,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     await new Promise((r) => setTimeout(r, 1000));
     const start = processTimes(server.pid!);
     progress(`connecting ${clients} clients to ${url}`);
-    const load = spawn(process.execPath, [loader, url, String(clients), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const load = spawn(process.execPath, [loader, url, String(clients), String(seconds), 'msgpack', String(weightClients)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     load.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     load.stderr!.on('data', (chunk: Buffer) => progress(chunk.toString().trim()));

@@ -216,6 +216,7 @@ function buildProgram(): Command {
     .argument('[target]', 'what to measure: ising | train | all (both), or serve (a real server under N clients)', 'all')
     .option('--seconds <s>', 'timing budget per measurement (ising default 1.5; train: per backend, default 12; serve: measurement window, default 20)', numberArg, 1.5)
     .option('--clients <n>', 'serve: socket.io clients in the default session', integerArg, 500)
+    .option('--weight-clients <n>', 'serve: how many of them subscribe to weight snapshots, as the 3D view does (default: all)', integerArg)
     .option('--json', 'print the figures as JSON on stdout')
     .action(async (target: string, opts, command: Command) => {
       const targets = ['ising', 'train', 'serve', 'all'];
@@ -231,8 +232,11 @@ function buildProgram(): Command {
         }
         if (target === 'serve') {
           if (!(opts.clients >= 1 && opts.clients <= 5000)) throw new UsageError(`--clients must be in [1, 5000], got ${opts.clients}`);
+          if (opts.weightClients !== undefined && !(opts.weightClients >= 0 && opts.weightClients <= opts.clients)) {
+            throw new UsageError(`--weight-clients must be in [0, ${opts.clients}], got ${opts.weightClients}`);
+          }
           const { runServeBench } = await import('../bench/serve-bench.js');
-          result.serve = await runServeBench({ clients: opts.clients, ...(explicitSeconds ? { seconds: opts.seconds } : {}), onProgress: (m) => progress.update(m, 0) });
+          result.serve = await runServeBench({ clients: opts.clients, ...(opts.weightClients !== undefined ? { weightClients: opts.weightClients } : {}), ...(explicitSeconds ? { seconds: opts.seconds } : {}), onProgress: (m) => progress.update(m, 0) });
         }
         if (target === 'train' || target === 'all') {
           const { runTrainBench } = await import('../bench/train-bench.js');

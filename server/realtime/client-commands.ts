@@ -14,7 +14,7 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../shared/protocol/errors.js';
-import type { ClientToServerEvents, CommandFailure, ServerToClientEvents } from '../../shared/protocol/events.js';
+import { weightsRoom, type ClientToServerEvents, type CommandFailure, type ServerToClientEvents } from '../../shared/protocol/events.js';
 import { clientPayloadSchemas, isClientEventName, type ClientEventName } from '../../shared/protocol/schemas.js';
 import type { ConnectionRateLimiter, RateClass } from '../sessions/rate-limit.js';
 import type { SocketReplay } from '../replay/socket-replay.js';
@@ -114,6 +114,22 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
     hostOnly: false,
     rateClass: 'replay',
     handle: (command, { replay }) => replay.control(command),
+  },
+  subscribe: {
+    hostOnly: false,
+    rateClass: 'subscribe',
+    handle: ({ weights }, { socket, hub }) => {
+      const room = weightsRoom(hub.id);
+      if (weights && !socket.data.weights) {
+        void socket.join(room);
+        const latest = hub.engine.latestWeights;
+        if (latest) socket.emit('weights', latest);
+      } else if (!weights && socket.data.weights) {
+        void socket.leave(room);
+      }
+      socket.data.weights = weights;
+      return { ok: true, weights } as const;
+    },
   },
 };
 

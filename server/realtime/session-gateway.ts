@@ -11,7 +11,7 @@ import { ConnectionRateLimiter, DEFAULT_RATE_LIMITS, type RateLimitConfig } from
 import type { HubEmit } from '../sessions/session-hub.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { ErrorCode } from '../../shared/protocol/errors.js';
-import { sessionRoom } from '../../shared/protocol/events.js';
+import { sessionRoom, weightsRoom } from '../../shared/protocol/events.js';
 import { handshakeAuthSchema } from '../../shared/protocol/schemas.js';
 import { describeIssues, handleClientEvents, type LiveSocket } from './client-commands.js';
 import type { LiveServer } from './socket-server.js';
@@ -40,11 +40,13 @@ function refusal(code: ErrorCode, message: string): Error {
   return Object.assign(new Error(message), { data: { code } });
 }
 
-/** The broadcast function of session `sessionId`: its room, volatile when asked. */
+/** The broadcast function of session `sessionId`: its room (weights: its weights room), volatile when asked. */
 export function roomEmitter(io: LiveServer, sessionId: string): HubEmit {
   const room = sessionRoom(sessionId);
+  const weightsOnly = weightsRoom(sessionId);
   return (event, payload, options) => {
-    const target = options?.volatile ? io.to(room).volatile : io.to(room);
+    const to = event === 'weights' ? weightsOnly : room;
+    const target = options?.volatile ? io.to(to).volatile : io.to(to);
     (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
   };
 }
@@ -60,7 +62,7 @@ export function attachSessionGateway(io: LiveServer, registry: SessionRegistry, 
       next(refusal('invalid-payload', `bad handshake: ${describeIssues(parsed.error)}`));
       return;
     }
-    const { sessionCode, sessionId, nickname, hostToken } = parsed.data;
+    const { sessionCode, sessionId, nickname, hostToken, weights } = parsed.data;
     const hub = sessionCode !== undefined ? registry.getByCode(sessionCode) : sessionId !== undefined ? registry.get(sessionId) : registry.defaultSession;
     if (!hub || (sessionId !== undefined && hub.id !== sessionId)) {
       next(refusal('not-found', 'no live session with this code'));
@@ -71,7 +73,7 @@ export function attachSessionGateway(io: LiveServer, registry: SessionRegistry, 
       next(refusal('unauthorized', 'wrong host token'));
       return;
     }
-    socket.data = { sessionId: hub.id, hostTokenHash, ...(nickname !== undefined ? { nickname } : {}) };
+    socket.data = { sessionId: hub.id, hostTokenHash, weights: weights ?? false, ...(nickname !== undefined ? { nickname } : {}) };
     next();
   });
 
@@ -103,8 +105,8 @@ export function attachSessionGateway(io: LiveServer, registry: SessionRegistry, 
         refuse(joined.code, joined.message);
         return;
       }
-      void socket.join(sessionRoom(hub.id));
-      socket.emit('welcome', joined.value);
+      void socket.join(socket.data.weights ? [sessionRoom(hub.id), weightsRoom(hub.id)] : sessionRoom(hub.id));
+      socket.emit('welcome', socket.data.weights ? joined.value : { ...joined.value, weights: null });
     }
     const actor = { id: socket.id, hostTokenHash: socket.data.hostTokenHash };
     const replay = createSocketReplay(options.replays ?? null, (payload) => socket.emit('replay', payload));

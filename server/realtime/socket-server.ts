@@ -23,6 +23,8 @@ export interface LiveSocketData {
   hostTokenHash: string | null;
   /** The nickname the handshake asked for; undefined to get a generated one. */
   nickname?: string;
+  /** Whether this connection receives weight snapshots (handshake `weights`, then `subscribe`). */
+  weights: boolean;
 }
 
 /** No events between server nodes yet. */

@@ -23,6 +23,7 @@ import type {
   RemoveParticipantPayload,
   SetPolicyPayload,
   StepPayload,
+  SubscribePayload,
 } from './schemas.js';
 import type { HyperparameterInput, ResetSettingsInput } from './engine-schemas.js';
 
@@ -197,6 +198,7 @@ export type ReplayPayload =
 
 export type OpenReplayAck = { ok: true; recording: { id: string; name: string; durationMs: number; eventCount: number }; status: ReplayStatusPayload } | CommandFailure;
 export type ReplayControlAck = { ok: true; status: ReplayStatusPayload | null } | CommandFailure;
+export type SubscribeAck = { ok: true; weights: boolean } | CommandFailure;
 
 export interface ServerToClientEvents {
   welcome: (payload: WelcomePayload) => void;
@@ -236,11 +238,21 @@ export interface ClientToServerEvents {
   openReplay: (payload: OpenReplayPayload, ack?: (response: OpenReplayAck) => void) => void;
   /** Anyone: controls this connection's replay (`not-found` when none is open). */
   replayControl: (payload: ReplayControlPayload, ack?: (response: ReplayControlAck) => void) => void;
+  /** Anyone: starts or stops this connection's `weights` snapshots; starting sends the latest one at once. */
+  subscribe: (payload: SubscribePayload, ack?: (response: SubscribeAck) => void) => void;
 }
 
 /** Socket.IO room of a session's participants. */
 export function sessionRoom(sessionId: string): string {
   return `session:${sessionId}`;
+}
+
+/**
+ * Socket.IO room of the participants that receive session `sessionId`'s weight snapshots
+ * (about 1 MB every few seconds): a view without weights does not pay for them, nor does the server.
+ */
+export function weightsRoom(sessionId: string): string {
+  return `session:${sessionId}:weights`;
 }
 
 // ---- REST (/api/sessions) ----

@@ -66,6 +66,8 @@ export const handshakeAuthSchema = z.strictObject({
   hostToken: hostTokenSchema.optional(),
   pid: z.string().max(64).optional(),
   offset: z.string().max(64).optional(),
+  /** Receive `weights` snapshots (about 1 MB every few seconds; default false: a view that draws weights asks, here or with `subscribe`). */
+  weights: z.boolean().optional(),
 });
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
@@ -80,6 +82,10 @@ export type SetPolicyPayload = z.infer<typeof setPolicySchema>;
 /** Commands without arguments (`pause`, `resume`, `ping`) take an empty object. */
 export const emptyPayloadSchema = z.strictObject({});
 export type EmptyPayload = z.infer<typeof emptyPayloadSchema>;
+
+/** `subscribe`: which optional streams this connection receives (`weights`: the weight snapshots). */
+export const subscribeSchema = z.strictObject({ weights: z.boolean() });
+export type SubscribePayload = z.infer<typeof subscribeSchema>;
 
 /** `removeParticipant`: the participant id (as listed in `presence`). */
 export const removeParticipantSchema = z.strictObject({ id: z.string().min(1).max(64) });
@@ -125,6 +131,7 @@ export const clientPayloadSchemas = {
   ping: emptyPayloadSchema,
   openReplay: openReplaySchema,
   replayControl: replayControlSchema,
+  subscribe: subscribeSchema,
 } as const;
 
 export type ClientEventName = keyof typeof clientPayloadSchemas;

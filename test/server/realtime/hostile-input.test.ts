@@ -58,7 +58,7 @@ function sessionState(): unknown {
 }
 
 const prototypeKeys = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty');
-const protocolKeys = fc.constantFrom('temperature', 'mode', 'id', 'ticks', 'learningRate', 'l1', 'k', 'persistent', 'algorithm', 'L', 'layers', 'seed');
+const protocolKeys = fc.constantFrom('temperature', 'mode', 'id', 'ticks', 'learningRate', 'l1', 'k', 'persistent', 'algorithm', 'L', 'layers', 'seed', 'weights');
 const leaf = fc.oneof(
   fc.integer(),
   fc.double(),
@@ -87,6 +87,7 @@ const nearlyValid = fc.oneof(
   fc.record({ learningRate: fc.double(), k: fc.integer({ min: 0, max: 60 }) }, { requiredKeys: [] }),
   fc.record({ L: fc.integer({ min: 0, max: 200 }), seed: fc.integer() }, { requiredKeys: [] }),
   fc.record({ id: fc.string({ maxLength: 70 }) }),
+  fc.record({ weights: fc.oneof(fc.boolean(), fc.constant(1)) }),
   fc.constant({}),
 );
 const argumentLists = fc.oneof(
@@ -109,7 +110,7 @@ function call(socket: LiveClient, event: string, args: unknown[]): Promise<unkno
 function expectedCode(event: ClientEventName, args: unknown[], role: 'host' | 'student'): string | null {
   if (args.length !== 1) return 'invalid-arguments';
   if (!clientPayloadSchemas[event].safeParse(asServerSees(args[0])).success) return 'invalid-payload';
-  if (event === 'ping') return null;
+  if (event === 'ping' || event === 'subscribe') return null;
   // anyone may replay; this app keeps no recordings, so a valid replay command finds nothing
   if (event === 'replayControl' && (asServerSees(args[0]) as { action?: unknown }).action === 'close') return null;
   if (event === 'openReplay' || event === 'replayControl') return 'not-found';
@@ -118,7 +119,7 @@ function expectedCode(event: ClientEventName, args: unknown[], role: 'host' | 's
 
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
-  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED, replay: UNLIMITED } });
+  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED, replay: UNLIMITED, subscribe: UNLIMITED } });
   session = await app.createSession({ name: 'Fuzz' });
   host = app.client({ auth: { sessionCode: session.code, hostToken: session.hostToken } });
   await nextEvent(host, 'welcome');
@@ -153,7 +154,7 @@ describe('fuzzed client events', () => {
     const kinds = new Set(expectedErrors);
     expect(kinds).toContain('invalid-payload');
     expect(kinds).toContain('invalid-arguments');
-    if (event !== 'ping' && event !== 'openReplay' && event !== 'replayControl') expect(kinds).toContain('forbidden');
+    if (event !== 'ping' && event !== 'subscribe' && event !== 'openReplay' && event !== 'replayControl') expect(kinds).toContain('forbidden');
     expect(errors.map((e) => e.code)).toEqual(expectedErrors);
     expect(errors.every((e) => e.event === event)).toBe(true);
     expect(sessionState()).toEqual(before);

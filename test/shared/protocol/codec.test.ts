@@ -104,7 +104,7 @@ describe('proposeTemperature schema', () => {
 
   it('knows exactly the client events of the protocol', () => {
     expect(Object.keys(clientPayloadSchemas)).toEqual([
-      'proposeTemperature', 'setPolicy', 'pause', 'resume', 'step', 'reset', 'setHyperparameters', 'removeParticipant', 'ping', 'openReplay', 'replayControl',
+      'proposeTemperature', 'setPolicy', 'pause', 'resume', 'step', 'reset', 'setHyperparameters', 'removeParticipant', 'ping', 'openReplay', 'replayControl', 'subscribe',
     ]);
     expect(isClientEventName('proposeTemperature')).toBe(true);
     expect(isClientEventName('setTemperature')).toBe(false);
