@@ -10,13 +10,14 @@ import type { EngineConfig } from '../shared/protocol/worker-messages.js';
 import type { SessionEngine } from './engine/session-engine.js';
 import { createRecordingsRouter, type RecordingsRouterOptions } from './http/recordings-routes.js';
 import { sessionsRoutes, type SessionsRoutesOptions } from './http/sessions-routes.js';
-import { attachSessionGateway, roomEmitter } from './realtime/session-gateway.js';
+import { attachSessionGateway, registryResolver, roomEmitter } from './realtime/session-gateway.js';
 import { createSocketServer, type LiveServer } from './realtime/socket-server.js';
 import type { RateLimitConfig } from './sessions/rate-limit.js';
 import type { SavedSession, SessionHub } from './sessions/session-hub.js';
-import { DEFAULT_SESSION_ID, SessionRegistry } from './sessions/session-registry.js';
+import { DEFAULT_SESSION_ID, SessionRegistry, type CloseReason, type CreatedSession } from './sessions/session-registry.js';
 import { defaultClientDir, staticClient } from './static-client.js';
 import type { Store } from './store/session-store.js';
+import { LeaseHeldError, type ClusterNode } from './scale/cluster-node.js';
 
 export { DEFAULT_SESSION_ID };
 
@@ -57,8 +58,8 @@ export interface AppOptions {
    * Attach with `hub.attachRecorder({ record, marker })`.
    */
   onSessionCreated?: (hub: SessionHub) => void;
-  /** Called after a session has been closed (idle, or at shutdown). */
-  onSessionClosed?: (hub: SessionHub) => void;
+  /** Called after a session has been closed (idle, at shutdown, or handed over to another node). */
+  onSessionClosed?: (hub: SessionHub, why: CloseReason) => void;
   /**
    * Startup resume: sessions saved by a previous process (`hub.checkpoint()`), restarted with
    * their id, code, name, policy and host token hash, each engine from its checkpoint. A saved
@@ -68,6 +69,20 @@ export interface AppOptions {
   resume?: readonly { session: SavedSession; checkpoint: Uint8Array | null }[];
   /** Mounts `/api/recordings` over this store (docs/recording-format.md, "HTTP"). */
   recordings?: { store: Pick<Store, 'recordings'> } & RecordingsRouterOptions;
+  /** The Socket.IO adapter (with --redis: the Redis Streams adapter), installed before any session starts. */
+  adapter?: Parameters<LiveServer['adapter']>[0];
+}
+
+/** With --redis: this node's part in the cluster (scale/cluster-node.ts). */
+export interface ClusterAppOptions extends AppOptions {
+  cluster: ClusterNode;
+}
+
+/** A cluster node's app: the default session may run on another node. */
+export interface ClusterApp extends Omit<RgflowApp, 'defaultSession' | 'engine'> {
+  /** The default session's hub when this node runs it. */
+  defaultSession: SessionHub | null;
+  engine: SessionEngine | null;
 }
 
 export interface RgflowApp {
@@ -88,11 +103,27 @@ export interface RgflowApp {
  * Rejects with a RangeError for a bad session setting or host token. Does not listen.
  */
 export async function createApp(options: AppOptions = {}): Promise<RgflowApp> {
+  const built = await buildApp(options, null);
+  if (!built.defaultSession || !built.engine) throw new Error('the default session did not start');
+  return { ...built, defaultSession: built.defaultSession, engine: built.engine };
+}
+
+/**
+ * The app of one cluster node (`rgflow serve --redis`): sessions start only where their lease is
+ * taken, connections reach sessions on any node, `GET /api/sessions` lists the whole cluster.
+ * Call `options.cluster.start()` afterwards.
+ */
+export function createClusterApp(options: ClusterAppOptions): Promise<ClusterApp> {
+  return buildApp(options, options.cluster);
+}
+
+async function buildApp(options: AppOptions, cluster: ClusterNode | null): Promise<ClusterApp> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const io = createSocketServer(httpServer, { allowedOrigins: options.allowedOrigins });
+  if (options.adapter) io.adapter(options.adapter);
 
   const registry = new SessionRegistry({
     emitterFor: (sessionId) => roomEmitter(io, sessionId),
@@ -101,44 +132,60 @@ export async function createApp(options: AppOptions = {}): Promise<RgflowApp> {
     defaults: Object.fromEntries(OPERATIONAL_SETTINGS.map((key) => [key, options.session?.[key]]).filter(([, value]) => value !== undefined)),
     log,
     onSessionCreated: options.onSessionCreated,
-    onSessionClosed: (hub) => {
-      const room = sessionRoom(hub.id);
-      io.to(room).emit('error', { code: 'not-found', message: 'this session has ended', event: null });
-      io.in(room).disconnectSockets(true);
-      options.onSessionClosed?.(hub);
+    onSessionClosed: (hub, why) => {
+      // Only a session that ended for good sends its participants away. One closed by a stopping
+      // server resumes after the restart (or, in a cluster, on another node; so does one handed
+      // over): its clients reconnect by themselves and get a fresh welcome — a forced disconnect
+      // ('io server disconnect') would stop socket.io-client from reconnecting at all.
+      if (why === 'ended') {
+        const room = sessionRoom(hub.id);
+        io.to(room).emit('error', { code: 'not-found', message: 'this session has ended', event: null });
+        io.in(room).disconnectSockets(true);
+      }
+      if (cluster && why === 'ended') void cluster.forget(hub.id);
+      options.onSessionClosed?.(hub, why);
     },
+    ...(cluster ? { beforeStart: cluster.beforeStart } : {}),
   });
+  cluster?.attach(registry, io);
   const given = options.hostToken ?? process.env[HOST_TOKEN_ENV];
   const givenToken = given === '' ? undefined : given;
   const savedDefault = options.resume?.find(({ session }) => session.id === DEFAULT_SESSION_ID);
-  let created;
+  let created: CreatedSession | null = null;
   try {
     created = savedDefault
       ? await registry.restore(savedDefault.session, savedDefault.checkpoint, givenToken)
       : await registry.createDefault({ engine: options.session }, givenToken);
   } catch (error) {
-    await registry.closeAll();
-    io.close();
-    throw error;
+    if (cluster && error instanceof LeaseHeldError) {
+      log(`rgflow: the default session runs on another node (${error.message}); this node relays it`);
+    } else {
+      await registry.closeAll();
+      io.close();
+      throw error;
+    }
   }
-  const defaultSession = created.session;
-  const token = givenToken ? 'host token as given' : savedDefault ? 'host token unchanged from the last run' : `host token ${created.hostToken} (set ${HOST_TOKEN_ENV} or --host-token to choose one)`;
-  log(`rgflow: default session, join code ${created.code}; ${token}`);
+  const defaultSession = created?.session ?? null;
+  if (created) {
+    const token = givenToken ? 'host token as given' : savedDefault ? 'host token unchanged from the last run' : `host token ${created.hostToken} (set ${HOST_TOKEN_ENV} or --host-token to choose one)`;
+    log(`rgflow: default session, join code ${created.code}; ${token}`);
+  }
   for (const { session, checkpoint } of options.resume ?? []) {
     if (session.id === DEFAULT_SESSION_ID) continue;
     try {
       const resumed = await registry.restore(session, checkpoint);
       log(`rgflow: resumed session ${resumed.code} (${session.name})`);
     } catch (error) {
+      if (error instanceof LeaseHeldError) continue; // another node runs it
       log(`rgflow: could not resume session ${session.code} (${session.name}): ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  attachSessionGateway(io, registry, { rateLimits: options.rateLimits, replays: options.recordings?.store.recordings });
+  attachSessionGateway(io, cluster ? cluster.resolver() : registryResolver(registry), { rateLimits: options.rateLimits, replays: options.recordings?.store.recordings });
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.use('/api/sessions', sessionsRoutes(registry, options.http));
+  app.use('/api/sessions', sessionsRoutes(registry, options.http, cluster ? () => cluster.listSummaries() : undefined));
   if (options.recordings) {
     const { store, ...routerOptions } = options.recordings;
     app.use(createRecordingsRouter(store, { log, ...routerOptions }));
@@ -153,5 +200,5 @@ export async function createApp(options: AppOptions = {}): Promise<RgflowApp> {
     })();
     return closing;
   };
-  return { app, httpServer, io, registry, defaultSession, engine: defaultSession.engine, close };
+  return { app, httpServer, io, registry, defaultSession, engine: defaultSession?.engine ?? null, close };
 }

@@ -6,7 +6,9 @@
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Algorithm } from '../shared/physics/ising.js';
-import { createApp } from './app.js';
+import { createApp, createClusterApp, type AppOptions, type ClusterApp } from './app.js';
+import type { ClusterNode } from './scale/cluster-node.js';
+import type { RedisClient } from './scale/redis-adapter.js';
 import { openPersistence, type SessionPersistence } from './persistence/session-persistence.js';
 
 export interface ServeOptions {
@@ -39,10 +41,14 @@ export interface ServeOptions {
   /** The default session's host token (else RGFLOW_HOST_TOKEN, else a fresh one, logged). */
   hostToken?: string;
   /**
-   * Redis URL: the Socket.IO server uses the Redis Streams adapter over a dedicated connection,
-   * so rooms are shared between nodes; each node still runs its own sessions.
+   * Redis URL: this server is one node of a cluster (docs/architecture.md, "Several nodes"): rooms
+   * are shared through the Redis Streams adapter, each session runs on exactly one node (a lease
+   * in Redis), clients on any node reach every session, and a node that dies has its sessions
+   * taken over from their last checkpoint. Every node must open the same `data` file.
    */
   redis?: string;
+  /** With `redis`: this node's name in leases and logs (default: random). */
+  nodeId?: string;
 }
 
 export interface RunningServer {
@@ -76,9 +82,38 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.data === undefined ? null : openPersistence({ path: options.data, checkpointSeconds: options.checkpointSeconds, log });
   const resume = persistence?.resumeList() ?? [];
   const startedAt = performance.now();
-  let created;
+  let cluster: ClusterNode | null = null;
+  const redisClients: RedisClient[] = [];
+  let untolerate = (): void => {};
+  const closeRedisClients = async (): Promise<void> => {
+    if (redisClients.length === 0) return;
+    const { closeRedis } = await import('./scale/redis-adapter.js');
+    await Promise.all(redisClients.map((client) => closeRedis(client)));
+    // Late rejections of the adapter's fire-and-forget publishes land after this; let them pass quietly.
+    setTimeout(untolerate, 2000).unref();
+  };
+  let created: ClusterApp;
   try {
-    created = await createApp({
+    let adapter: AppOptions['adapter'];
+    if (redisUrl !== undefined) {
+      const { connectRedis, redisStreamsAdapter, tolerateRedisConnectionErrors } = await import('./scale/redis-adapter.js');
+      untolerate = tolerateRedisConnectionErrors(log);
+      const { ClusterNode } = await import('./scale/cluster-node.js');
+      const adapterClient = await connectRedis(redisUrl, log);
+      redisClients.push(adapterClient);
+      const commandClient = await connectRedis(redisUrl, () => {}, () => void cluster?.redisRecovered());
+      redisClients.push(commandClient);
+      adapter = redisStreamsAdapter(adapterClient);
+      cluster = new ClusterNode({
+        redis: commandClient,
+        nodeId: options.nodeId,
+        loadSaved: (id) => persistence?.loadSaved(id) ?? null,
+        savedIds: () => persistence?.savedIds() ?? [],
+        log,
+      });
+      if (!persistence || persistence.path === ':memory:') log('rgflow: warning: without a shared --data file, a session whose node stops cannot be taken over by another');
+    }
+    const appOptions: AppOptions = {
       session: {
         L: options.L,
         coupling: options.coupling,
@@ -90,6 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       hostToken: options.hostToken,
       allowedOrigins: options.allowedOrigins,
       log,
+      adapter,
       ...(persistence
         ? {
             resume,
@@ -98,9 +134,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             recordings: { store: persistence.store, authorizeDelete: persistence.authorizeDelete },
           }
         : {}),
-    });
+    };
+    created = cluster ? await createClusterApp({ ...appOptions, cluster }) : await createApp(appOptions);
   } catch (error) {
     persistence?.close();
+    await closeRedisClients();
     throw error;
   }
   const resumedMs = performance.now() - startedAt;
@@ -109,24 +147,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const what = resume.length > 0 ? `resumed ${resume.length} session${resume.length === 1 ? '' : 's'} in ${Math.round(resumedMs)} ms` : 'no saved session to resume';
     log(`rgflow: data file ${persistence.path}; ${what}`);
   }
-  let redisClient: { destroy: () => void } | null = null;
   const close = once(async () => {
     try {
       await persistence?.beforeShutdown();
+      await cluster?.stop();
       await created.close();
     } finally {
       persistence?.close();
-      redisClient?.destroy();
+      await closeRedisClients();
     }
   });
   try {
-    if (redisUrl !== undefined) {
-      const { connectRedis, redisStreamsAdapter } = await import('./scale/redis-adapter.js');
-      const client = await connectRedis(redisUrl, log);
-      redisClient = client;
-      io.adapter(redisStreamsAdapter(client));
-      log(`rgflow: Socket.IO rooms shared through Redis (${new URL(redisUrl).host}); each node runs its own sessions`);
-    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(options.port, options.host, () => {
@@ -139,15 +170,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw error;
   }
   persistence?.start();
+  if (cluster) {
+    cluster.start();
+    log(`rgflow: cluster node ${cluster.nodeId}: rooms and sessions shared through Redis (${new URL(redisUrl!).host})`);
+  }
   const port = (httpServer.address() as AddressInfo).port;
   const host = options.host === undefined || WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const { temperature, coupling } = engine.temperature;
-  log(`rgflow: serving ${url} (L=${engine.config.L}, K=${coupling.toFixed(4)}, T=${temperature.toFixed(3)})`);
+  if (engine) {
+    const { temperature, coupling } = engine.temperature;
+    log(`rgflow: serving ${url} (L=${engine.config.L}, K=${coupling.toFixed(4)}, T=${temperature.toFixed(3)})`);
+  } else {
+    log(`rgflow: serving ${url} (the default session runs on another node)`);
+  }
   return {
     url,
     port,
-    code: defaultSession.code,
+    code: defaultSession?.code ?? (await cluster?.defaultCode()) ?? '',
     resumed: { sessions: resume.length, ms: resumedMs },
     data: persistence?.path ?? null,
     close,

@@ -76,7 +76,8 @@ function buildProgram(): Command {
     .addOption(new Option('--data <file>', "SQLite data file: sessions, recordings, checkpoints (':memory:' keeps nothing)").env('RGFLOW_DATA').default('./data/rgflow.sqlite'))
     .option('--checkpoint-seconds <s>', 'seconds between engine checkpoints (0: only at shutdown)', numberArg, 30)
     .addOption(new Option('--host-token <token>', 'host token of the default session (16–256 visible ASCII characters)').env('RGFLOW_HOST_TOKEN'))
-    .option('--redis <url>', 'share Socket.IO rooms through Redis Streams (redis:// or rediss://); each node runs its own sessions')
+    .option('--redis <url>', 'run as one node of a cluster through Redis (redis:// or rediss://): shared rooms, each session on exactly one node, taken over when its node stops; every node opens the same --data file')
+    .option('--node-id <name>', 'with --redis: this node\'s name in leases and logs (1–64 of A–Z a–z 0–9 _ -; default random)')
     .option('--json', 'print {url, port, code, data} as JSON on stdout once listening')
     .action(async (opts) => {
       if (opts.port < 0 || opts.port > 65535) throw new UsageError(`--port must be in 0..65535, got ${opts.port}`);
@@ -104,8 +105,11 @@ function buildProgram(): Command {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         }
       }
+      if (opts.nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(opts.nodeId)) throw new UsageError(`--node-id must be 1–64 of A–Z a–z 0–9 _ -, got '${opts.nodeId}'`);
+      if (opts.nodeId !== undefined && opts.redis === undefined) throw new UsageError('--node-id needs --redis');
       const server = await startServer({
         port: opts.port,
+        nodeId: opts.nodeId,
         host: opts.host,
         ...session,
         allowedOrigins: opts.allowOrigin,

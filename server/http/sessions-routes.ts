@@ -7,7 +7,7 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import type { ErrorCode } from '../../shared/protocol/errors.js';
-import type { CreateSessionResponse, RestErrorBody, SessionListResponse } from '../../shared/protocol/events.js';
+import type { CreateSessionResponse, RestErrorBody, SessionListResponse, SessionSummary } from '../../shared/protocol/events.js';
 import { createSessionSchema } from '../../shared/protocol/schemas.js';
 import { describeIssues } from '../realtime/client-commands.js';
 import { KeyedRateLimiter, type BucketConfig } from '../sessions/rate-limit.js';
@@ -38,13 +38,24 @@ export function sendError(res: Response, code: ErrorCode, message: string): void
   res.status(STATUS[code] ?? 500).json(body);
 }
 
-export function sessionsRoutes(registry: SessionRegistry, options: SessionsRoutesOptions = {}): Router {
+/**
+ * `/api/sessions` over `registry` (where POST starts sessions). `listSessions` replaces the
+ * listing (with --redis: every node's sessions); default: this registry's.
+ */
+export function sessionsRoutes(registry: SessionRegistry, options: SessionsRoutesOptions = {}, listSessions?: () => Promise<SessionSummary[]>): Router {
   const router = express.Router();
   const createLimiter = new KeyedRateLimiter(options.createLimit ?? { perSecond: 1 / 20, burst: 3 }, () => performance.now());
 
   router.get('/', (_req, res) => {
-    const body: SessionListResponse = { sessions: registry.list().map((hub) => hub.summary()) };
-    res.json(body);
+    if (!listSessions) {
+      const body: SessionListResponse = { sessions: registry.list().map((hub) => hub.summary()) };
+      res.json(body);
+      return;
+    }
+    listSessions().then(
+      (sessions) => res.json({ sessions } satisfies SessionListResponse),
+      () => sendError(res, 'engine-unavailable', 'the session list cannot be read just now; try again'),
+    );
   });
 
   const limitCreation = (req: Request, res: Response, next: () => void): void => {

@@ -19,7 +19,7 @@ import type { Request } from 'express';
 import type { PolicyMode } from '../../shared/protocol/events.js';
 import type { EngineConfig } from '../../shared/protocol/worker-messages.js';
 import type { MarkerKind as HubMarkerKind, SavedSession, SessionHub } from '../sessions/session-hub.js';
-import { DEFAULT_SESSION_ID } from '../sessions/session-registry.js';
+import { DEFAULT_SESSION_ID, type CloseReason } from '../sessions/session-registry.js';
 import { hashesEqual, hashHostToken } from '../sessions/tokens.js';
 import type { MarkerKind as StoreMarkerKind } from '../store/database.js';
 import { createStore, type Recorder, type RecordingMeta, type Store } from '../store/session-store.js';
@@ -102,25 +102,41 @@ export function openPersistence(options: PersistenceOptions) {
     resumeList(): { session: SavedSession; checkpoint: Uint8Array }[] {
       const list: { session: SavedSession; checkpoint: Uint8Array }[] = [];
       for (const stored of store.sessions.list()) {
-        const checkpoint = store.checkpoints.latest(stored.id);
-        const settings = stored.settings as Partial<StoredSettings> | null;
-        if (checkpoint === null || !settings?.config || stored.code === null || stored.hostTokenHash === null) continue;
-        const latest = store.recordings.list({ sessionId: stored.id }).find((r) => r.importedAt === null);
-        continuing.set(stored.id, { recordingId: latest?.id ?? null, tick: checkpoint.tick });
-        list.push({
-          session: {
-            id: stored.id,
-            code: stored.code,
-            name: stored.name,
-            createdAt: settings.createdAt ?? stored.createdAt,
-            hostTokenHash: stored.hostTokenHash,
-            policy: settings.policy ?? 'free',
-            config: settings.config,
-          },
-          checkpoint: checkpoint.state,
-        });
+        const saved = this.loadSaved(stored.id);
+        if (saved?.checkpoint) list.push({ session: saved.session, checkpoint: saved.checkpoint });
+        else continuing.delete(stored.id);
       }
       return list;
+    },
+
+    /** Ids of every stored session (with --redis: the sessions some node should run). */
+    savedIds(): string[] {
+      return store.sessions.list().map((stored) => stored.id);
+    },
+
+    /**
+     * Stored session `id` and its latest checkpoint (null: none yet; it starts afresh from its
+     * settings), remembering the recording it continues; null when it is not stored.
+     */
+    loadSaved(id: string): { session: SavedSession; checkpoint: Uint8Array | null } | null {
+      const stored = store.sessions.get(id);
+      const settings = stored?.settings as Partial<StoredSettings> | null | undefined;
+      if (!stored || !settings?.config || stored.code === null || stored.hostTokenHash === null) return null;
+      const checkpoint = store.checkpoints.latest(stored.id);
+      const latest = store.recordings.list({ sessionId: stored.id }).find((r) => r.importedAt === null);
+      if (checkpoint) continuing.set(stored.id, { recordingId: latest?.id ?? null, tick: checkpoint.tick });
+      return {
+        session: {
+          id: stored.id,
+          code: stored.code,
+          name: stored.name,
+          createdAt: settings.createdAt ?? stored.createdAt,
+          hostTokenHash: stored.hostTokenHash,
+          policy: settings.policy ?? 'free',
+          config: settings.config,
+        },
+        checkpoint: checkpoint?.state ?? null,
+      };
     },
 
     /** `createApp({ onSessionCreated })`: upserts the session and attaches its recorder (before its engine starts). */
@@ -155,8 +171,8 @@ export function openPersistence(options: PersistenceOptions) {
       });
     },
 
-    /** `createApp({ onSessionClosed })`: closes its recorder; a session closed before shutdown is forgotten. */
-    onSessionClosed(hub: SessionHub): void {
+    /** `createApp({ onSessionClosed })`: closes its recorder; a session that ended for good (idle) is forgotten. */
+    onSessionClosed(hub: SessionHub, why: CloseReason = 'ended'): void {
       hubs.delete(hub.id);
       const recorder = recorders.get(hub.id);
       recorders.delete(hub.id);
@@ -166,7 +182,7 @@ export function openPersistence(options: PersistenceOptions) {
       } catch (error) {
         log(`rgflow: closing the recording of session ${hub.code} failed: ${String(error)}`);
       }
-      if (!shuttingDown && hub.id !== DEFAULT_SESSION_ID) store.sessions.delete(hub.id);
+      if (why === 'ended' && !shuttingDown && hub.id !== DEFAULT_SESSION_ID) store.sessions.delete(hub.id);
     },
 
     /** Starts the periodic checkpoints (unref'd). */

@@ -18,7 +18,8 @@ import { weightsRoom, type ClientToServerEvents, type CommandFailure, type Serve
 import { clientPayloadSchemas, isClientEventName, type ClientEventName } from '../../shared/protocol/schemas.js';
 import type { ConnectionRateLimiter, RateClass } from '../sessions/rate-limit.js';
 import type { SocketReplay } from '../replay/socket-replay.js';
-import type { Actor, HubResult, SessionHub } from '../sessions/session-hub.js';
+import type { Actor, HubResult } from '../sessions/session-hub.js';
+import type { SessionPort } from '../sessions/session-port.js';
 import type { InterServerEvents, LiveSocketData } from './socket-server.js';
 
 export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
@@ -31,7 +32,8 @@ export type AckResponse<E extends ClientEventName> = Parameters<NonNullable<Para
 
 export interface CommandContext {
   socket: LiveSocket;
-  hub: SessionHub;
+  /** The session: its hub, or with --redis a port to the node that runs it. */
+  hub: SessionPort;
   actor: Actor;
   /** Sends `removed` to participant `id` and disconnects it. */
   kick: (id: string, reason: string) => void;
@@ -64,7 +66,7 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
   setPolicy: {
     hostOnly: true,
     rateClass: 'host',
-    handle: ({ mode }, { hub, actor }) => answer(hub.setPolicy(actor, mode), (applied) => ({ mode: applied })),
+    handle: async ({ mode }, { hub, actor }) => answer(await hub.setPolicy(actor, mode), (applied) => ({ mode: applied })),
   },
   pause: {
     hostOnly: true,
@@ -94,8 +96,8 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
   removeParticipant: {
     hostOnly: true,
     rateClass: 'host',
-    handle: ({ id }, { hub, actor, kick }) => {
-      const result = hub.removeParticipant(actor, id);
+    handle: async ({ id }, { hub, actor, kick }) => {
+      const result = await hub.removeParticipant(actor, id);
       if (result.ok) kick(result.value.id, 'the host removed you from this session');
       return answer(result, (removed) => ({ id: removed.id }));
     },
@@ -118,16 +120,17 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
   subscribe: {
     hostOnly: false,
     rateClass: 'subscribe',
-    handle: ({ weights }, { socket, hub }) => {
+    handle: async ({ weights }, { socket, hub }) => {
       const room = weightsRoom(hub.id);
-      if (weights && !socket.data.weights) {
+      const was = socket.data.weights;
+      socket.data.weights = weights;
+      if (weights && !was) {
         void socket.join(room);
-        const latest = hub.engine.latestWeights;
+        const latest = await hub.latestWeights();
         if (latest) socket.emit('weights', latest);
-      } else if (!weights && socket.data.weights) {
+      } else if (!weights && was) {
         void socket.leave(room);
       }
-      socket.data.weights = weights;
       return { ok: true, weights } as const;
     },
   },

@@ -27,8 +27,22 @@ export interface LiveSocketData {
   weights: boolean;
 }
 
-/** No events between server nodes yet. */
-export type InterServerEvents = Record<never, never>;
+/** A session command forwarded to the node that runs the session (with --redis; scale/cluster-rpc.ts). */
+export interface ClusterCall {
+  sessionId: string;
+  method: string;
+  args: unknown[];
+}
+
+/** The owner's answer; null from every other node. */
+export type ClusterReply = { value: unknown } | null;
+
+/** Events between server nodes (through the Redis Streams adapter). */
+export interface InterServerEvents {
+  'cluster:call': (call: ClusterCall, ack: (reply: ClusterReply) => void) => void;
+  /** Session `sessionId` now runs on another node: every node re-admits its connections to it (a fresh `welcome`). */
+  'cluster:resync': (sessionId: string) => void;
+}
 
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
 

@@ -6,7 +6,7 @@
  * with markers for temperature changes, crossings of T_c, policy changes and host actions.
  * No sockets here: the realtime layer turns results into acks and `error` events.
  */
-import type { EngineControlPayload, Hyperparameters } from '../../shared/protocol/engine-events.js';
+import type { EngineControlPayload, Hyperparameters, WeightsPayload } from '../../shared/protocol/engine-events.js';
 import type { ResetSettingsInput } from '../../shared/protocol/engine-schemas.js';
 import type { PolicyMode, PolicyPayload, Role, SessionSummary, WelcomePayload } from '../../shared/protocol/events.js';
 import { TEMPERATURE_LIMITS } from '../../shared/protocol/schemas.js';
@@ -18,6 +18,7 @@ import { TemperaturePolicy } from './temperature-policy.js';
 import { VoteClock } from './vote-clock.js';
 import { hashesEqual, type RandomInt } from './tokens.js';
 import { engineFailure, SessionState } from './session-state.js';
+import type { SessionPort } from './session-port.js';
 import { fail, success, type Actor, type HubEmit, type HubRecorder, type HubResult, type ProposalOutcome, type SavedSession } from './hub-types.js';
 
 export type * from './hub-types.js';
@@ -47,7 +48,7 @@ export interface SessionHubOptions {
 /** Extra time a dropped participant is kept beyond the recovery window, ms. */
 const RECOVERY_SLACK_MS = 5_000;
 
-export class SessionHub {
+export class SessionHub implements SessionPort {
   readonly id: string;
   readonly code: string;
   readonly name: string;
@@ -105,9 +106,10 @@ export class SessionHub {
 
   /**
    * Admits participant `id` (a new connection) and returns its welcome. Its role is `host` when
-   * `hostTokenHash` is this session's; the nickname is generated when none is given.
+   * `hostTokenHash` is this session's; the nickname is generated when none is given. The welcome
+   * carries the latest weights only `withWeights` (about 1 MB; see `subscribe`).
    */
-  join(id: string, nickname: string | undefined, hostTokenHash: string | null): HubResult<WelcomePayload> {
+  join(id: string, nickname: string | undefined, hostTokenHash: string | null, withWeights = true): HubResult<WelcomePayload> {
     if (this.closed) return fail('not-found', 'this session has ended');
     if (this.roster.wasRemoved(id)) return fail('forbidden', 'you were removed from this session');
     if (this.roster.size >= this.maxParticipants) return fail('session-full', `this session admits ${this.maxParticipants} participants`);
@@ -116,7 +118,21 @@ export class SessionHub {
     const name = nickname ?? generateNickname(this.random, (taken) => this.roster.hasNickname(taken));
     const participant = this.roster.add(id, name, role, hostTokenHash, this.now());
     this.state.presenceChanged();
-    return success({ ...this.snapshot(), clientId: id, nickname: participant.nickname, role });
+    const snapshot = this.snapshot();
+    return success({ ...snapshot, ...(withWeights ? {} : { weights: null }), clientId: id, nickname: participant.nickname, role });
+  }
+
+  /** Ids of the participants whose connection is up (to reconcile with the live sockets). */
+  connectedParticipantIds(): string[] {
+    return this.roster
+      .presence()
+      .participants.filter((participant) => participant.connected)
+      .map((participant) => participant.id);
+  }
+
+  /** The latest weight snapshot, null before the first. */
+  latestWeights(): WeightsPayload | null {
+    return this.engine.latestWeights;
   }
 
   /** Participant `id`'s connection was recovered (same id, rooms and data). */

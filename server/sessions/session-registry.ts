@@ -27,8 +27,17 @@ export interface SessionRegistryOptions {
   idleTimeoutMs?: number;
   /** Called with every new session before its engine starts: the place to attach a recorder. */
   onSessionCreated?: (hub: SessionHub) => void;
-  /** Called when a session has been closed. */
-  onSessionClosed?: (hub: SessionHub) => void;
+  /**
+   * Called when a session has been closed: `ended` (idle, or closed for good), `shutdown` (this
+   * server is stopping; the session is resumed later) or `handed-over` (with --redis: another node
+   * now runs it, its participants stay).
+   */
+  onSessionClosed?: (hub: SessionHub, why: CloseReason) => void;
+  /**
+   * Awaited before a session's engine starts (with --redis: takes the session's lease, so it runs
+   * on exactly one node); a rejection aborts the start with that error.
+   */
+  beforeStart?: (sessionId: string) => Promise<void>;
   engineOptions?: SessionEngineOptions;
   /** Engine settings every session created with `create` starts from (e.g. the operator's backend and rates). */
   defaults?: Partial<EngineConfig>;
@@ -64,6 +73,8 @@ interface StartSpec {
   /** An engine checkpoint to continue from. */
   restore?: Uint8Array;
 }
+
+export type CloseReason = 'ended' | 'shutdown' | 'handed-over';
 
 export class TooManySessionsError extends Error {
   override readonly name = 'TooManySessionsError';
@@ -152,22 +163,22 @@ export class SessionRegistry {
     });
   }
 
-  /** Closes session `id` (its participants stay connected but are told nothing more). */
-  async close(id: string): Promise<void> {
+  /** Closes session `id` (what becomes of its participants is `onSessionClosed`'s business). */
+  async close(id: string, why: CloseReason = 'ended'): Promise<void> {
     const hub = this.byId.get(id);
     if (!hub) return;
     this.byId.delete(id);
     this.byCode.delete(hub.code);
     this.emptySince.delete(id);
     await hub.close();
-    this.options.onSessionClosed?.(hub);
+    this.options.onSessionClosed?.(hub, why);
   }
 
-  /** Closes every session and stops the idle sweep. */
+  /** Closes every session (`shutdown`) and stops the idle sweep. */
   async closeAll(): Promise<void> {
     this.closing = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all([...this.byId.keys()].map((id) => this.close(id)));
+    await Promise.all([...this.byId.keys()].map((id) => this.close(id, 'shutdown')));
   }
 
   private async start(spec: StartSpec): Promise<CreatedSession> {
@@ -188,6 +199,15 @@ export class SessionRegistry {
     const code = spec.code !== undefined && !taken(spec.code) ? spec.code : generateJoinCode(taken, this.random);
     this.reservedCodes.add(code);
     this.reservedIds.add(id);
+    if (this.options.beforeStart) {
+      try {
+        await this.options.beforeStart(id);
+      } catch (error) {
+        this.reservedCodes.delete(code);
+        this.reservedIds.delete(id);
+        throw error;
+      }
+    }
     const engine = new SessionEngine(config, { log: this.log, ...this.options.engineOptions, ...(spec.restore ? { restore: spec.restore } : {}) });
     const hub = new SessionHub({
       id,
