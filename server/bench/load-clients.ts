@@ -3,6 +3,9 @@
  * are not mixed with the load generator's: opens N socket.io-client connections to the
  * default session (in batches), then for `seconds` counts frames per client and the latency
  * from the hub's emit (`emittedAt`, same machine clock) to receipt. Prints one JSON object.
+ * Marks the window on stderr with the lines `measuring` and `measured` (serve-bench.ts reads the
+ * server's own figures for exactly that window), and keeps the clients connected for a second
+ * after `measured` so that those figures are read before the clients' teardown loads the server.
  *
  * Usage: node load-clients.js <url> <clients> <seconds> [default|msgpack] [weightClients]
  * (weightClients: how many of the clients subscribe to weight snapshots; default all)
@@ -69,10 +72,13 @@ async function main(): Promise<void> {
     process.stderr.write(`connected ${Math.min(clients, start + batch)}/${clients}\n`);
   }
   measuring = true;
+  process.stderr.write('measuring\n');
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  process.stderr.write('measured\n');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const socket of sockets) socket.disconnect();
   const perClient = Array.from(frames, (n) => n / elapsed).sort((a, b) => a - b);
   const sorted = Float64Array.from(latencies).sort();
