@@ -16,6 +16,7 @@
  * of the window, in MB/min.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,14 @@ export interface ServeBenchResult {
       event_loop_delay_max_ms: (number | null)[];
     };
   };
+  /**
+   * CPU of the load process (the 500 clients share one Node event loop): the latency it measures
+   * includes its own queueing, and on this 2-core machine it competes with the server and the
+   * engine worker for the cores.
+   */
+  load: { cpu_percent_mean: number; cpu_percent_max: number };
+  /** Cores of this machine (server, engine worker and load process share them). */
+  cores: number;
   target: { clients: number; frame_rate_hz: number; p99_latency_ms: number; disconnects: number };
   meets_target: boolean;
 }
@@ -216,8 +225,10 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       for (const line of lines) onLoadLine(line.trim());
     });
     const cpu: number[] = [];
+    const loadCpu: number[] = [];
     let rssMax = start?.rssMb ?? NaN;
     let previous = start;
+    let previousLoad = processTimes(load.pid!);
     const sampler = setInterval(() => {
       const now = processTimes(server.pid!);
       if (now && previous) {
@@ -225,6 +236,9 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
         rssMax = Math.max(rssMax, now.rssMb);
       }
       previous = now;
+      const loadNow = processTimes(load.pid!);
+      if (loadNow && previousLoad) loadCpu.push(100 * (loadNow.cpuSeconds - previousLoad.cpuSeconds));
+      previousLoad = loadNow;
     }, 1000);
     const code: number = await new Promise((resolve) => load.once('exit', (c) => resolve(c ?? 1)));
     clearInterval(sampler);
@@ -251,6 +265,11 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
         connections_at_end: finalStats?.connections ?? null,
         series,
       },
+      load: (() => {
+        const window = loadCpu.slice(-Math.max(1, Math.floor(seconds)));
+        return { cpu_percent_mean: window.reduce((a, b) => a + b, 0) / Math.max(1, window.length), cpu_percent_max: Math.max(...window, 0) };
+      })(),
+      cores: availableParallelism(),
       target: { clients: 500, frame_rate_hz: 10, p99_latency_ms: 150, disconnects: 0 },
       meets_target: false,
     };
