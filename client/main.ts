@@ -3,9 +3,9 @@
  * beside the exact values, and sends the temperature slider's value (throttled) to the server.
  * The panels never call each other; this module wires them to the connection.
  */
-import type { FramePayload } from '../shared/protocol/events.js';
+import type { FramePayload, TemperaturePayload } from '../shared/protocol/events.js';
 import { PROTOCOL_VERSION } from '../shared/protocol/version.js';
-import { authFromLocation, connectLive } from './net/connection.js';
+import { authFromLocation, LiveConnection } from './net/connection.js';
 import { throttle } from './net/throttle.js';
 import { showConnectionState } from './ui/connection-badge.js';
 import { LatticeView } from './ui/lattice-view.js';
@@ -58,8 +58,8 @@ const temperature = new TemperatureControl(
   (value) => sendTemperature(value),
 );
 
-const connection = connectLive({
-  state: (state, detail) => showConnectionState(badge, state, detail),
+const connection = new LiveConnection({
+  state: (state, detail) => showConnectionState(badge, state === 'removed' ? 'reconnecting' : state, detail),
   welcome: (welcome) => {
     if (welcome.protocolVersion !== PROTOCOL_VERSION) {
       notice.textContent = `The server speaks protocol ${welcome.protocolVersion}, this page ${PROTOCOL_VERSION}: please reload.`;
@@ -72,11 +72,17 @@ const connection = connectLive({
     temperature.confirm(welcome.temperature, clientId);
     if (welcome.snapshot) showFrame(welcome.snapshot);
   },
-  frame: showFrame,
-  temperature: (state) => temperature.confirm(state, clientId),
+  broadcast: (type, payload) => {
+    if (type === 'frame') showFrame(payload as FramePayload);
+    else if (type === 'temperature') temperature.confirm(payload as TemperaturePayload, clientId);
+  },
   error: (error) => {
     notice.textContent = `The server refused ${error.event ?? 'a message'}: ${error.message}`;
   },
+  removed: (removed) => {
+    notice.textContent = `Removed from the session: ${removed.reason}`;
+  },
+  replay: () => {},
 }, authFromLocation(window.location));
 
 const sendTemperature = throttle((value: number) => {

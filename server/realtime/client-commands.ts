@@ -117,6 +117,11 @@ const COMMANDS: { [E in ClientEventName]: Command<E> } = {
     rateClass: 'replay',
     handle: (command, { replay }) => replay.control(command),
   },
+  shareCamera: {
+    hostOnly: true,
+    rateClass: 'camera',
+    handle: async (camera, { hub, actor }) => answer(await hub.shareCamera(actor, camera), () => ({})),
+  },
   subscribe: {
     hostOnly: false,
     rateClass: 'subscribe',

@@ -21,6 +21,7 @@ export const CLUSTER_METHODS = [
   'reset',
   'setHyperparameters',
   'removeParticipant',
+  'shareCamera',
   'latestWeights',
 ] as const satisfies readonly (keyof SessionPort)[];
 export type ClusterMethod = (typeof CLUSTER_METHODS)[number];

@@ -8,6 +8,7 @@
 import type { EngineControlPayload, Hyperparameters, WeightsPayload } from '../../shared/protocol/engine-events.js';
 import type { ResetSettingsInput } from '../../shared/protocol/engine-schemas.js';
 import type { PolicyMode, WelcomePayload } from '../../shared/protocol/events.js';
+import type { ShareCameraPayload } from '../../shared/protocol/schemas.js';
 import { fail, type Actor, type HubResult, type ProposalOutcome } from '../sessions/hub-types.js';
 import type { SessionPort } from '../sessions/session-port.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
@@ -71,6 +72,10 @@ export class ClusterSession implements SessionPort {
 
   removeParticipant(actor: Actor, targetId: string): Promise<HubResult<{ id: string; nickname: string }>> {
     return this.run('removeParticipant', [actor, targetId]);
+  }
+
+  shareCamera(actor: Actor, camera: ShareCameraPayload): Promise<HubResult<void>> {
+    return this.run('shareCamera', [actor, camera]);
   }
 
   async latestWeights(): Promise<WeightsPayload | null> {

@@ -4,11 +4,11 @@
  * interval of t seconds a bucket lets through at most burst + perSecond·t events.
  */
 
-export const RATE_CLASSES = ['any', 'temperature', 'host', 'replay', 'subscribe'] as const;
+export const RATE_CLASSES = ['any', 'temperature', 'host', 'replay', 'subscribe', 'camera'] as const;
 /**
  * `any`: every event of a connection, valid or not (checked first, before parsing);
  * `temperature`: `proposeTemperature`; `host`: host actions; `replay`: `openReplay`, `replayControl`;
- * `subscribe`: `subscribe` (starting the weights stream sends about 1 MB at once).
+ * `subscribe`: `subscribe` (starting the weights stream sends about 1 MB at once); `camera`: `shareCamera`.
  */
 export type RateClass = (typeof RATE_CLASSES)[number];
 
@@ -28,6 +28,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   host: { perSecond: 5, burst: 5 },
   replay: { perSecond: 10, burst: 10 },
   subscribe: { perSecond: 1, burst: 3 },
+  camera: { perSecond: 15, burst: 15 },
 };
 
 /** How often a limited connection is told so with an `error` event, ms (acks are always answered). */
@@ -73,6 +74,7 @@ export class ConnectionRateLimiter {
       host: new TokenBucket(config.host, now),
       replay: new TokenBucket(config.replay ?? DEFAULT_RATE_LIMITS.replay, now),
       subscribe: new TokenBucket(config.subscribe ?? DEFAULT_RATE_LIMITS.subscribe, now),
+      camera: new TokenBucket(config.camera ?? DEFAULT_RATE_LIMITS.camera, now),
     };
   }
 

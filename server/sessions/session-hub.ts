@@ -19,6 +19,7 @@ import { VoteClock } from './vote-clock.js';
 import { hashesEqual, type RandomInt } from './tokens.js';
 import { engineFailure, SessionState } from './session-state.js';
 import type { SessionPort } from './session-port.js';
+import type { ShareCameraPayload } from '../../shared/protocol/schemas.js';
 import { fail, success, type Actor, type HubEmit, type HubRecorder, type HubResult, type ProposalOutcome, type SavedSession } from './hub-types.js';
 
 export type * from './hub-types.js';
@@ -65,6 +66,7 @@ export class SessionHub implements SessionPort {
   private readonly recoveryWindowMs: number;
   private readonly dropTimers = new Map<string, NodeJS.Timeout>();
   private readonly vote: VoteClock;
+  private readonly emit: HubEmit;
   private closed = false;
 
   constructor(options: SessionHubOptions) {
@@ -73,6 +75,7 @@ export class SessionHub implements SessionPort {
     this.name = options.name;
     this.engine = options.engine;
     this.hostTokenHash = options.hostTokenHash;
+    this.emit = options.emit;
     this.now = options.now ?? Date.now;
     this.random = options.random;
     this.createdAt = options.createdAt ?? this.now();
@@ -220,6 +223,14 @@ export class SessionHub implements SessionPort {
       .map(([key, value]) => `${key} = ${String(value)}`)
       .join(', ');
     return this.control(actor, `hyper-parameters: ${label}`, () => this.engine.setHyperparameters(hyperparameters));
+  }
+
+  /** Host only: shares the host's 3D camera with every page following the host (volatile, not recorded). */
+  shareCamera(actor: Actor, camera: ShareCameraPayload): HubResult<void> {
+    const refused = this.authorizeHost(actor);
+    if (refused) return refused;
+    this.emit('camera', { ...camera, by: actor.id }, { volatile: true });
+    return success(undefined);
   }
 
   /** Host only: removes participant `targetId` (the caller disconnects its socket). */

@@ -7,6 +7,7 @@
 import type { EngineControlPayload, Hyperparameters, WeightsPayload } from '../../shared/protocol/engine-events.js';
 import type { ResetSettingsInput } from '../../shared/protocol/engine-schemas.js';
 import type { PolicyMode, WelcomePayload } from '../../shared/protocol/events.js';
+import type { ShareCameraPayload } from '../../shared/protocol/schemas.js';
 import type { Actor, HubResult, ProposalOutcome } from './hub-types.js';
 
 type Maybe<T> = T | Promise<T>;
@@ -29,6 +30,8 @@ export interface SessionPort {
   reset(actor: Actor, settings: ResetSettingsInput): Maybe<HubResult<EngineControlPayload>>;
   setHyperparameters(actor: Actor, hyperparameters: Hyperparameters): Maybe<HubResult<EngineControlPayload>>;
   removeParticipant(actor: Actor, targetId: string): Maybe<HubResult<{ id: string; nickname: string }>>;
+  /** Host only: broadcasts the host's camera (volatile, not recorded). */
+  shareCamera(actor: Actor, camera: ShareCameraPayload): Maybe<HubResult<void>>;
   /** The latest weight snapshot, null before the first. */
   latestWeights(): Maybe<WeightsPayload | null>;
 }

@@ -23,6 +23,7 @@ import type {
   RemoveParticipantPayload,
   SetPolicyPayload,
   StepPayload,
+  ShareCameraPayload,
   SubscribePayload,
 } from './schemas.js';
 import type { HyperparameterInput, ResetSettingsInput } from './engine-schemas.js';
@@ -217,6 +218,13 @@ export interface ServerToClientEvents {
   error: (payload: ErrorPayload) => void;
   /** Replay output, to the connection that opened it (`openReplay`). */
   replay: (payload: ReplayPayload) => void;
+  /** Volatile, not recorded: the host's camera (`shareCamera`), for pages following the host. */
+  camera: (payload: CameraPayload) => void;
+}
+
+/** The host's camera as shared: position and orbit target (scene units), and who shared it. */
+export interface CameraPayload extends ShareCameraPayload {
+  by: string;
 }
 
 export interface ClientToServerEvents {
@@ -240,6 +248,8 @@ export interface ClientToServerEvents {
   replayControl: (payload: ReplayControlPayload, ack?: (response: ReplayControlAck) => void) => void;
   /** Anyone: starts or stops this connection's `weights` snapshots; starting sends the latest one at once. */
   subscribe: (payload: SubscribePayload, ack?: (response: SubscribeAck) => void) => void;
+  /** Host only, volatile: shares the host's 3D camera with everyone (`camera`). */
+  shareCamera: (payload: ShareCameraPayload, ack?: (response: { ok: true } | CommandFailure) => void) => void;
 }
 
 /** Socket.IO room of a session's participants. */

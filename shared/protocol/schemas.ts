@@ -83,6 +83,12 @@ export type SetPolicyPayload = z.infer<typeof setPolicySchema>;
 export const emptyPayloadSchema = z.strictObject({});
 export type EmptyPayload = z.infer<typeof emptyPayloadSchema>;
 
+const coordinate = z.number().finite().min(-1000).max(1000);
+const point = z.tuple([coordinate, coordinate, coordinate]);
+/** `shareCamera`: the host's 3D camera (position and orbit target, scene units), followed by pages in "follow the host" mode. */
+export const shareCameraSchema = z.strictObject({ position: point, target: point });
+export type ShareCameraPayload = z.infer<typeof shareCameraSchema>;
+
 /** `subscribe`: which optional streams this connection receives (`weights`: the weight snapshots). */
 export const subscribeSchema = z.strictObject({ weights: z.boolean() });
 export type SubscribePayload = z.infer<typeof subscribeSchema>;
@@ -132,6 +138,7 @@ export const clientPayloadSchemas = {
   openReplay: openReplaySchema,
   replayControl: replayControlSchema,
   subscribe: subscribeSchema,
+  shareCamera: shareCameraSchema,
 } as const;
 
 export type ClientEventName = keyof typeof clientPayloadSchemas;

@@ -58,7 +58,7 @@ function sessionState(): unknown {
 }
 
 const prototypeKeys = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty');
-const protocolKeys = fc.constantFrom('temperature', 'mode', 'id', 'ticks', 'learningRate', 'l1', 'k', 'persistent', 'algorithm', 'L', 'layers', 'seed', 'weights');
+const protocolKeys = fc.constantFrom('temperature', 'mode', 'id', 'ticks', 'learningRate', 'l1', 'k', 'persistent', 'algorithm', 'L', 'layers', 'seed', 'weights', 'position', 'target');
 const leaf = fc.oneof(
   fc.integer(),
   fc.double(),
@@ -81,15 +81,34 @@ const { value: anyValue } = fc.letrec((tie) => ({
 }));
 /** Payloads close to valid ones, so that schemas are probed at their edges too. */
 const nearlyValid = fc.oneof(
-  fc.record({ temperature: fc.oneof(fc.double(), fc.double({ min: 0.5, max: 10, noNaN: true })) }),
+  { weight: 3, arbitrary: fc.record({ temperature: fc.oneof(fc.double(), fc.double({ min: 0.5, max: 10, noNaN: true })) }) },
   fc.record({ mode: fc.constantFrom('free', 'vote', 'locked', 'anarchy') }),
   fc.record({ ticks: fc.integer({ min: -2, max: 20_000 }) }),
   fc.record({ learningRate: fc.double(), k: fc.integer({ min: 0, max: 60 }) }, { requiredKeys: [] }),
   fc.record({ L: fc.integer({ min: 0, max: 200 }), seed: fc.integer() }, { requiredKeys: [] }),
   fc.record({ id: fc.string({ maxLength: 70 }) }),
   fc.record({ weights: fc.oneof(fc.boolean(), fc.constant(1)) }),
+  fc.record({ position: fc.tuple(fc.double(), fc.double(), fc.double()), target: fc.array(fc.double({ min: -2000, max: 2000 }), { maxLength: 4 }) }),
   fc.constant({}),
 );
+/** One valid payload per event, so every run also probes the authorization of a well-formed call. */
+const VALID: Record<ClientEventName, unknown> = {
+  proposeTemperature: { temperature: 2.5 },
+  setPolicy: { mode: 'locked' },
+  pause: {},
+  resume: {},
+  step: { ticks: 1 },
+  reset: {},
+  setHyperparameters: { learningRate: 0.01 },
+  removeParticipant: { id: 'nobody' },
+  ping: {},
+  openReplay: { recordingId: 'none' },
+  replayControl: { action: 'pause' },
+  subscribe: { weights: false },
+  shareCamera: { position: [1, 2, 3], target: [0, 0, 0] },
+};
+/** Argument lists for `event`: mostly fuzz, sometimes its valid payload. */
+const argumentsFor = (event: ClientEventName) => fc.oneof({ weight: 9, arbitrary: argumentLists }, { weight: 1, arbitrary: fc.constant<unknown[]>([VALID[event]]) });
 const argumentLists = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.oneof(anyValue, nearlyValid)) },
   { weight: 1, arbitrary: fc.array(anyValue, { maxLength: 3 }) },
@@ -119,7 +138,7 @@ function expectedCode(event: ClientEventName, args: unknown[], role: 'host' | 's
 
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
-  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED, replay: UNLIMITED, subscribe: UNLIMITED } });
+  app = await startTestApp({ rateLimits: { any: UNLIMITED, temperature: UNLIMITED, host: UNLIMITED, replay: UNLIMITED, subscribe: UNLIMITED, camera: UNLIMITED } });
   session = await app.createSession({ name: 'Fuzz' });
   host = app.client({ auth: { sessionCode: session.code, hostToken: session.hostToken } });
   await nextEvent(host, 'welcome');
@@ -139,7 +158,7 @@ describe('fuzzed client events', () => {
     const errors = record<ErrorPayload>(student, 'error');
     const expectedErrors: string[] = [];
     await fc.assert(
-      fc.asyncProperty(argumentLists, async (args) => {
+      fc.asyncProperty(argumentsFor(event), async (args) => {
         const code = expectedCode(event, args, 'student');
         const answer = (await call(student, event, args)) as { ok: boolean; code?: string };
         if (code === null) expect(answer.ok).toBe(true);

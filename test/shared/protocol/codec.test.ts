@@ -104,7 +104,7 @@ describe('proposeTemperature schema', () => {
 
   it('knows exactly the client events of the protocol', () => {
     expect(Object.keys(clientPayloadSchemas)).toEqual([
-      'proposeTemperature', 'setPolicy', 'pause', 'resume', 'step', 'reset', 'setHyperparameters', 'removeParticipant', 'ping', 'openReplay', 'replayControl', 'subscribe',
+      'proposeTemperature', 'setPolicy', 'pause', 'resume', 'step', 'reset', 'setHyperparameters', 'removeParticipant', 'ping', 'openReplay', 'replayControl', 'subscribe', 'shareCamera',
     ]);
     expect(isClientEventName('proposeTemperature')).toBe(true);
     expect(isClientEventName('setTemperature')).toBe(false);
