@@ -39,7 +39,7 @@ type Listener<T> = (value: T) => void;
 
 /** One point of the plotted histories (metrics arrive about once a second). */
 export interface HistoryPoint {
-  /** Seconds since the history began (live: page time; replay: recording time). */
+  /** When the metrics arrived, s (live: page time, performance.now()/1000; replay: recording time). */
   t: number;
   metrics: MetricsPayload;
 }
@@ -69,7 +69,6 @@ export class SessionState {
   weights: WeightsPayload | null = null;
   network: DecodedNetwork | null = null;
   readonly history: HistoryPoint[] = [];
-  private historyOrigin: number | null = null;
   private readonly listeners = new Map<keyof StateEvents, Set<Listener<never>>>();
 
   /** Calls `listener` on every `event`; returns the function that stops it. */
@@ -83,6 +82,35 @@ export class SessionState {
   /** Linear lattice size, 0 before the first snapshot. */
   get L(): number {
     return this.settings?.L ?? 0;
+  }
+
+  /** Replaces the plotted history by a copy of `points` (coming back from a replay to live). */
+  adoptHistory(points: readonly HistoryPoint[]): void {
+    this.history.length = 0;
+    this.history.push(...points);
+    this.emit('load', this);
+  }
+
+  /** The state as a snapshot `load` takes (to switch a view back from a replay to live). */
+  toSnapshot(): SessionSnapshot {
+    return {
+      sessionId: this.sessionId,
+      sessionCode: this.sessionCode,
+      sessionName: this.sessionName,
+      ...(this.clientId !== null ? { clientId: this.clientId } : {}),
+      nickname: this.nickname,
+      role: this.role,
+      ...(this.settings ? { settings: this.settings } : {}),
+      ...(this.temperature ? { temperature: this.temperature } : {}),
+      ...(this.policy ? { policy: this.policy } : {}),
+      ...(this.vote ? { vote: this.vote } : {}),
+      ...(this.presence ? { presence: this.presence } : {}),
+      status: this.status,
+      control: this.control,
+      snapshot: this.frame,
+      weights: this.weights,
+      metrics: this.metrics,
+    };
   }
 
   /** Replaces the state by a snapshot (`welcome`, or a replay keyframe); `now` stamps its metrics, s. */
@@ -102,7 +130,6 @@ export class SessionState {
     if (snapshot.control !== undefined) this.control = snapshot.control;
     if (snapshot.snapshot !== undefined) this.frame = snapshot.snapshot;
     this.history.length = 0;
-    this.historyOrigin = null;
     this.metrics = null;
     if (snapshot.metrics) this.addMetrics(snapshot.metrics, now);
     if (snapshot.weights) this.setWeights(snapshot.weights);
@@ -162,8 +189,7 @@ export class SessionState {
 
   private addMetrics(metrics: MetricsPayload, now: number): void {
     this.metrics = metrics;
-    this.historyOrigin ??= now;
-    this.history.push({ t: now - this.historyOrigin, metrics });
+    this.history.push({ t: now, metrics });
     if (this.history.length > HISTORY_LENGTH) this.history.splice(0, this.history.length - HISTORY_LENGTH);
     this.emit('metrics', metrics);
   }
