@@ -133,6 +133,11 @@ export class SessionState {
     this.metrics = null;
     if (snapshot.metrics) this.addMetrics(snapshot.metrics, now);
     if (snapshot.weights) this.setWeights(snapshot.weights);
+    else if (snapshot.weights === null) {
+      // A snapshot without weights (a replay before its first snapshot, a view that did not ask): none drawn.
+      this.weights = null;
+      this.network = null;
+    }
     this.emit('load', this);
   }
 

@@ -1,12 +1,14 @@
 /**
  * Draws a bit-packed spin configuration on a canvas, one canvas pixel per site (CSS scales it
- * up with `image-rendering: pixelated`). Spin +1 is dark, −1 light.
+ * up with `image-rendering: pixelated`). Spin +1 is orange, −1 blue (view/colormap.ts).
  */
 import { asBytes, unpackLattice } from '../../shared/protocol/lattice-codec.js';
 
-/** RGBA of spin +1 and spin −1. */
-const UP = [20, 33, 61, 255] as const;
-const DOWN = [246, 238, 214, 255] as const;
+import { SPIN_DOWN, SPIN_UP } from '../view/colormap.js';
+
+/** RGBA of spin +1 and spin −1: the same colours as the 3D view's units. */
+const UP = [...SPIN_UP, 255] as const;
+const DOWN = [...SPIN_DOWN, 255] as const;
 
 export class LatticeView {
   private L = 0;

@@ -217,13 +217,14 @@ function buildProgram(): Command {
   program
     .command('bench')
     .description('measure performance: figures and ratios against a baseline measured in the same run')
-    .argument('[target]', 'what to measure: ising | train | all (both), or serve (a real server under N clients)', 'all')
+    .argument('[target]', 'what to measure: ising | train | all (both), serve (a real server under N clients) or client (the page in headless Chromium)', 'all')
     .option('--seconds <s>', 'timing budget per measurement (ising default 1.5; train: per backend, default 12; serve: measurement window, default 20)', numberArg, 1.5)
     .option('--clients <n>', 'serve: socket.io clients in the default session', integerArg, 500)
     .option('--weight-clients <n>', 'serve: how many of them subscribe to weight snapshots, as the 3D view does (default: all)', integerArg)
+    .option('--screenshot <file>', 'client: save a PNG of the page')
     .option('--json', 'print the figures as JSON on stdout')
     .action(async (target: string, opts, command: Command) => {
-      const targets = ['ising', 'train', 'serve', 'all'];
+      const targets = ['ising', 'train', 'serve', 'client', 'all'];
       if (!targets.includes(target)) throw new UsageError(`unknown bench target '${target}' (expected ${targets.join(' | ')})`);
       if (!(opts.seconds > 0 && opts.seconds <= 600)) throw new UsageError(`--seconds must be in (0, 600], got ${opts.seconds}`);
       const explicitSeconds = command.getOptionValueSource('seconds') !== 'default';
@@ -241,6 +242,10 @@ function buildProgram(): Command {
           }
           const { runServeBench } = await import('../bench/serve-bench.js');
           result.serve = await runServeBench({ clients: opts.clients, ...(opts.weightClients !== undefined ? { weightClients: opts.weightClients } : {}), ...(explicitSeconds ? { seconds: opts.seconds } : {}), onProgress: (m) => progress.update(m, 0) });
+        }
+        if (target === 'client') {
+          const { runClientBench } = await import('../bench/client-bench.js');
+          result.client = await runClientBench({ ...(explicitSeconds ? { seconds: opts.seconds } : {}), screenshot: opts.screenshot, onProgress: (m) => progress.update(m, 0) });
         }
         if (target === 'train' || target === 'all') {
           const { runTrainBench } = await import('../bench/train-bench.js');
