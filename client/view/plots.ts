@@ -19,12 +19,12 @@ import {
   energyMagnetizationColumns,
   isolatedIndices,
   layerCount,
-  takeCeilingHits,
-  type CeilingHit,
   linearTickLabels,
   logTickLabels,
+  takeCeilingHits,
   trainingColumns,
   withError,
+  type CeilingHit,
   type Column,
 } from './plot-data.js';
 
@@ -69,6 +69,12 @@ const COMMON = {
 const LINEAR_VALUES: uPlot.Axis.DynamicValues = (_u, splits, _axis, _space, step) => linearTickLabels(splits, step);
 const LOG_VALUES: uPlot.Axis.DynamicValues = (_u, splits) => logTickLabels(splits);
 const DECADES: uPlot.Axis.Filter = (_u, splits) => decadesOnly(splits);
+/** Width of a vertical axis: its longest tick label (uPlot's 12 px canvas font, ≈ 7.5 px a character) plus the tick and a gap. */
+const Y_SIZE: uPlot.Axis.Size = (_u, values) => {
+  let longest = 3;
+  for (const value of values ?? []) longest = Math.max(longest, String(value ?? '').length);
+  return Math.ceil(longest * 7.5) + 18;
+};
 
 const timeAxis = (): uPlot.Axis => ({ label: 'time (s)', labelSize: 24, size: 36, values: LINEAR_VALUES });
 
@@ -254,8 +260,8 @@ export class Plots {
       hooks: { draw: [loneErrorBars([[1, 2, 3, BLUE], [5, 6, 7, VERMILLION]])] },
       axes: [
         timeAxis(),
-        { scale: 'e', label: 'energy per site e (J)', labelSize: 24, stroke: BLUE, size: 70, values: LINEAR_VALUES },
-        { scale: 'm', label: '|m|', labelSize: 24, side: 1, stroke: VERMILLION, grid: { show: false }, size: 50, values: LINEAR_VALUES },
+        { scale: 'e', label: 'energy per site e (J)', labelSize: 24, stroke: BLUE, size: Y_SIZE, values: LINEAR_VALUES },
+        { scale: 'm', label: '|m|', labelSize: 24, side: 1, stroke: VERMILLION, grid: { show: false }, size: Y_SIZE, values: LINEAR_VALUES },
       ],
     };
   }
@@ -272,7 +278,7 @@ export class Plots {
         {
           label: 'reconstruction error ⟨(v − v̂)²⟩',
           labelSize: 24,
-          size: 64,
+          size: Y_SIZE,
           values: LOG_VALUES,
           grid: { filter: DECADES },
           ticks: { filter: DECADES },
@@ -302,7 +308,7 @@ export class Plots {
       series,
       bands,
       hooks: { draw: [loneErrorBars(errorBars), (u) => this.drawCeilingHits(u)] },
-      axes: [timeAxis(), { label: 'effective coupling K_eff', labelSize: 24, size: 60, values: LINEAR_VALUES }],
+      axes: [timeAxis(), { label: 'effective coupling K_eff', labelSize: 24, size: Y_SIZE, values: LINEAR_VALUES }],
     };
   }
 
@@ -322,7 +328,7 @@ export class Plots {
       ],
       axes: [
         { label: 'coupling K', labelSize: 24, size: 36, values: LINEAR_VALUES },
-        { label: 'decimated coupling K′', labelSize: 24, size: 50, values: LINEAR_VALUES },
+        { label: 'decimated coupling K′', labelSize: 24, size: Y_SIZE, values: LINEAR_VALUES },
       ],
       hooks: { draw: [(u) => this.drawCobweb(u)] },
     };
