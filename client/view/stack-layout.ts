@@ -134,3 +134,131 @@ export function lerpPositions(from: Float32Array, to: Float32Array, t: number, o
   for (let i = 0; i < out.length; i++) out[i] = lerpTorus(from[i]!, to[i]!, t, period);
   return out;
 }
+
+// --- unit squares and picking ---------------------------------------------------------------
+
+/**
+ * Hidden units at the same centre (duplicated features are common) would z-fight and tie in
+ * picking: unit j is raised by (j mod 13)·STAGGER, far below what the eye sees, well above the
+ * depth buffer's resolution, so one of them is on top and a click picks that one.
+ */
+export const STAGGER = 0.004;
+
+/** How far unit `unit` of layer `layer` is raised above its layer (0 on the lattice). */
+export function stagger(layer: number, unit: number): number {
+  return layer > 0 ? (unit % 13) * STAGGER : 0;
+}
+
+/**
+ * A unit's square: its four corners as (x, z) signs, counter-clockwise seen from above (so the
+ * face's front looks up, +y), and the two triangles over them.
+ */
+export const SQUARE_CORNERS: readonly number[] = [-1, -1, -1, 1, 1, 1, 1, -1];
+const SQUARE_TRIANGLES = [0, 1, 2, 0, 2, 3];
+
+/** Triangle indices of `count` squares of four vertices each (Uint32 past 65 536 vertices). */
+export function squareIndices(count: number): Uint16Array | Uint32Array {
+  const out = 4 * count > 65536 ? new Uint32Array(6 * count) : new Uint16Array(6 * count);
+  for (let j = 0; j < count; j++) for (let k = 0; k < 6; k++) out[6 * j + k] = 4 * j + SQUARE_TRIANGLES[k]!;
+  return out;
+}
+
+/** Each vertex's corner signs (±1, ±1), for `count` squares: where in its square a fragment lies. */
+export function squareCorners(count: number): Float32Array {
+  const out = new Float32Array(8 * count);
+  for (let j = 0; j < count; j++) out.set(SQUARE_CORNERS, 8 * j);
+  return out;
+}
+
+/** Each vertex's unit as (column, row) = (j mod side, ⌊j/side⌋): its texel in the layer's state texture. */
+export function squareCells(side: number): Float32Array {
+  const out = new Float32Array(8 * side * side);
+  for (let j = 0; j < side * side; j++) {
+    for (let k = 0; k < 4; k++) {
+      out[8 * j + 2 * k] = j % side;
+      out[8 * j + 2 * k + 1] = Math.floor(j / side);
+    }
+  }
+  return out;
+}
+
+/**
+ * Vertex positions of a layer's squares, relative to the layer's height: unit j's four corners
+ * at (x ± halfWidth, lift + stagger(layer, j), z ± halfWidth), its centre (x, z) from `centres`.
+ * Writes 12 numbers per unit into `out` and returns it.
+ */
+export function squareVertices(
+  centres: Float32Array,
+  units: number,
+  layer: number,
+  halfWidth: number,
+  lift: number,
+  out: Float32Array = new Float32Array(12 * units),
+): Float32Array {
+  for (let j = 0; j < units; j++) {
+    const x = centres[2 * j]!;
+    const z = centres[2 * j + 1]!;
+    const y = lift + stagger(layer, j);
+    for (let k = 0; k < 4; k++) {
+      const o = 12 * j + 3 * k;
+      out[o] = x + SQUARE_CORNERS[2 * k]! * halfWidth;
+      out[o + 1] = y;
+      out[o + 2] = z + SQUARE_CORNERS[2 * k + 1]! * halfWidth;
+    }
+  }
+  return out;
+}
+
+/** A ray: origin + t·direction, t ≥ 0 (three's Ray fits). */
+export interface RayLike {
+  origin: { x: number; y: number; z: number };
+  direction: { x: number; y: number; z: number };
+}
+
+/** Where along `ray` it crosses height y (t > 0), else Infinity. */
+function crossing(ray: RayLike, y: number): number {
+  const dy = ray.direction.y;
+  if (dy === 0) return Infinity;
+  const t = (y - ray.origin.y) / dy;
+  return t > 0 ? t : Infinity;
+}
+
+/**
+ * The nearest of a layer's squares that `ray` passes through (the squares as squareVertices
+ * places them, the layer at height y): the unit and the distance along the ray, or null.
+ * Edges count as inside.
+ */
+export function raySquares(
+  ray: RayLike,
+  centres: Float32Array,
+  units: number,
+  layer: number,
+  y: number,
+  halfWidth: number,
+): { unit: number; t: number } | null {
+  let best: { unit: number; t: number } | null = null;
+  for (let j = 0; j < units; j++) {
+    const t = crossing(ray, y + stagger(layer, j));
+    if (!(t < (best?.t ?? Infinity))) continue;
+    const x = ray.origin.x + t * ray.direction.x;
+    const z = ray.origin.z + t * ray.direction.z;
+    if (Math.abs(x - centres[2 * j]!) <= halfWidth && Math.abs(z - centres[2 * j + 1]!) <= halfWidth) best = { unit: j, t };
+  }
+  return best;
+}
+
+/**
+ * Distance along `ray` to the lattice's L×L sites, each a square `fill` of its cell centred in
+ * it, on the plane of side `size` at height y; Infinity through a gap between sites, beyond the
+ * plane or parallel to it.
+ */
+export function rayLattice(ray: RayLike, L: number, y: number, fill: number, size = PLANE_SIZE): number {
+  const t = crossing(ray, y);
+  if (t === Infinity) return t;
+  for (const c of [ray.origin.x + t * ray.direction.x, ray.origin.z + t * ray.direction.z]) {
+    const site = (c / size + 0.5) * L;
+    if (!(site >= 0 && site <= L)) return Infinity;
+    if (Math.abs(site - Math.floor(site) - 0.5) > fill / 2) return Infinity;
+  }
+  return t;
+}

@@ -1,10 +1,26 @@
 /**
  * The 3D view of the stack: the L×L lattice and the hidden layers as horizontal planes of
- * units, one InstancedMesh per plane (one draw call each), coloured by the latest frame's
- * states. Hidden units sit above their receptive-field centres (or on a plain grid); clicking
- * one selects it and draws its strongest connections to the layer below. Renders on demand:
- * a frame, a control or a resize asks for one rAF; only damping and animations keep the loop
- * going. Geometry lives in stack-layout.ts.
+ * units, coloured by the latest frame's states. Hidden units sit above their receptive-field
+ * centres (or on a plain grid); clicking one selects it and draws its strongest connections to
+ * the layer below. Renders on demand: a frame that changes a state, a control or a resize asks
+ * for one rAF; only damping and animations keep the loop going. Geometry lives in stack-layout.ts.
+ *
+ * Drawn for software WebGL as much as for GPUs: the page must keep 60 Hz in headless Chromium
+ * on SwiftShader (--disable-gpu), where a draw costs per instance (~25 µs each), per triangle
+ * and per fragment, hardly per call: one InstancedMesh of boxes per layer (2 125 units) took
+ * ~80 ms a render, of flat quads still ~50 ms, and 4× MSAA made every triangle ~3× dearer.
+ * What is drawn now costs ~5 ms there (1 084 triangles, 5 draw calls). So:
+ *  - each hidden layer is one plain mesh of flat squares, 4 vertices a unit, no instancing;
+ *    vertex positions are rewritten only while units move, a layer's height is its mesh's y;
+ *  - the lattice is a single square whose fragment shader draws the L×L sites from an L×L
+ *    texture (its 1 600 instances cost more than everything else together);
+ *  - every layer's states are an RGBA texture (side × side, each texel its unit's colour),
+ *    the only thing uploaded per frame, and only when a state changed; hidden units read
+ *    theirs in the vertex shader;
+ *  - no MSAA: squares, the selection marker and the lines (screen-space quads) smooth their
+ *    own edges from the fragment's distance to the edge (fwidth) and blend; reduced detail
+ *    draws them hard-edged and opaque at pixel ratio 1, in the same WebGL context;
+ *  - picking is the same geometry in closed form (stack-layout: raySquares, rayLattice).
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -19,8 +35,15 @@ import {
   layerHeights,
   lerpPositions,
   PLANE_SIZE,
+  rayLattice,
+  raySquares,
   sameShape,
   shapeOf,
+  squareCells,
+  squareCorners,
+  squareIndices,
+  squareVertices,
+  stagger,
   type StackShape,
 } from './stack-layout.js';
 import './stack-view.css';
@@ -42,7 +65,7 @@ export interface StackViewOptions {
   onSelect: (selection: UnitSelection | null) => void;
   /** The user moved the camera (orbit, zoom, pan, reset); at most once per rendered frame. Not called by `followCamera()`. */
   onCameraChange?: (pose: CameraPose) => void;
-  /** Start in reduced detail (saves creating the WebGL context twice). */
+  /** Start in reduced detail (as setReducedDetail(true), applied before the first render). */
   reducedDetail?: boolean;
 }
 
@@ -68,34 +91,50 @@ const DEFAULT_POSE: CameraPose = { position: [7, 10, 22], target: [0, -0.5, 0] }
 /** Vertical field of view, degrees, for aspect ratios ≥ WIDE; narrower views widen it to keep the stack's width in sight. */
 const FOV = 40;
 const WIDE = 1.25;
-/** Footprint of a unit as a fraction of its grid cell, and its height (scene units), lattice then hidden. */
+/**
+ * Footprint of a unit as a fraction of its grid cell, lattice then hidden; and the thickness of
+ * a layer (scene units): its units are flat squares at the layer's height + half of it, its
+ * outline at − half of it.
+ */
 const LATTICE_FILL = 0.9;
 const HIDDEN_FILL = 0.7;
 const LATTICE_THICKNESS = 0.08;
 const HIDDEN_THICKNESS = 0.22;
 /**
- * Hidden units at the same centre (duplicated features are common) would z-fight and tie in
- * picking: unit j is raised by (j mod 13)·STAGGER, far below what the eye sees, well above the
- * depth buffer's resolution, so one of them is on top and a click picks that one.
+ * Brightness of a hidden unit's bevel along its edges facing the camera, x then z, and of a
+ * unit's underside (seen from below), as factors on sRGB colours (≈ 0.62, 0.75 and 0.4 in
+ * linear light, the shades of the boxes' sides and bottom); the bevel's width, scene units.
  */
-const STAGGER = 0.004;
-const stagger = (layer: number, unit: number): number => (layer > 0 ? (unit % 13) * STAGGER : 0);
+const SIDE_X = 0.8;
+const SIDE_Z = 0.88;
+const UNDERSIDE = 0.66;
+const BEVEL = 0.045;
+/** Line widths, CSS px: the planes' outlines and the selection's connections. */
+const OUTLINE_WIDTH = 1.25;
+const CONNECTION_WIDTH = 1.5;
+/** Selection marker: a square frame from MARKER_INNER to MARKER_OUTER half-widths of the unit, drawn on a square of MARKER_QUAD. */
+const MARKER_INNER = 1.15;
+const MARKER_OUTER = 1.65;
+const MARKER_QUAD = 1.8;
 
 /** A plane's four edges as (x, z) end points, segment by segment. */
 const EDGE_CORNERS = ((h) => [-h, -h, h, -h, h, -h, h, h, h, h, -h, h, -h, h, -h, -h])(PLANE_SIZE / 2);
 
-/** One plane: its instanced mesh and the typed arrays behind it. */
+/** One plane: its mesh, its state texture and the typed arrays behind them. */
 interface Plane {
   layer: number;
   side: number;
   units: number;
-  mesh: THREE.InstancedMesh;
-  /** Half the unit's height, scene units. */
-  halfThickness: number;
-  /** Half its footprint's side, scene units. */
+  mesh: THREE.Mesh<THREE.BufferGeometry, THREE.ShaderMaterial>;
+  /** Height of its squares above the layer's height (half the layer's thickness), scene units. */
+  lift: number;
+  /** Half a unit's side, scene units. */
   halfWidth: number;
-  /** Linear RGB per unit (the instanceColor array). */
-  colours: Float32Array;
+  /** One RGBA texel per unit, (column, row) = (j mod side, ⌊j/side⌋): its colour, sRGB bytes. */
+  texels: Uint8Array;
+  texture: THREE.DataTexture;
+  /** The states the texels show: ±1, 0 before the first frame. */
+  shown: Int8Array;
   /** Positions as (x, z) pairs: at the start of a move, its end, and now. */
   from: Float32Array;
   to: Float32Array;
@@ -104,42 +143,271 @@ interface Plane {
   states: Int8Array;
 }
 
-/** sRGB 0–255 → linear RGB 0–1 (what instance and vertex colours hold). */
+/** sRGB 0–255 → linear RGB 0–1 (to scale in linear light). */
 function linear(rgb: readonly number[]): [number, number, number] {
   const colour = new THREE.Color().setRGB(rgb[0]! / 255, rgb[1]! / 255, rgb[2]! / 255, THREE.SRGBColorSpace);
   return [colour.r, colour.g, colour.b];
 }
 
-const UP = linear(SPIN_UP);
-const DOWN = linear(SPIN_DOWN);
-const GREY = linear(NEUTRAL);
 const POSITIVE = linear(divergingRgb(SIGN_LEVEL).map((c) => c * 255));
 const NEGATIVE = linear(divergingRgb(-SIGN_LEVEL).map((c) => c * 255));
 
-/**
- * A unit: a box width × height × width (flat square when `flat`), shaded by vertex colours
- * (top 1, sides darker, bottom darkest) that multiply the instance colour — depth cues without
- * lights, and the top face shows the state's colour exactly.
- */
-function unitGeometry(width: number, height: number, flat: boolean): THREE.BufferGeometry {
-  if (flat) {
-    const square = new THREE.PlaneGeometry(width, width).rotateX(-Math.PI / 2).translate(0, height / 2, 0);
-    square.setAttribute('color', new THREE.Float32BufferAttribute(new Float32Array(3 * 4).fill(1), 3));
-    return square;
-  }
-  const box = new THREE.BoxGeometry(width, height, width);
-  // Faces in BoxGeometry's order (+x, −x, +y, −y, +z, −z), four vertices each.
-  const shade = [0.62, 0.62, 1, 0.4, 0.75, 0.75];
-  const colours = new Float32Array(3 * 24);
-  for (let v = 0; v < 24; v++) colours.fill(shade[Math.floor(v / 4)]!, 3 * v, 3 * v + 3);
-  box.setAttribute('color', new THREE.Float32BufferAttribute(colours, 3));
-  return box;
+/** Linear RGB (times `scale`) encoded for the canvas (sRGB, three's default output colour space). */
+function encoded(rgb: readonly number[], scale = 1): [number, number, number] {
+  const colour = new THREE.Color(rgb[0]! * scale, rgb[1]! * scale, rgb[2]! * scale).convertLinearToSRGB();
+  return [colour.r, colour.g, colour.b];
 }
 
-/** A square frame around the origin in the xz plane, inner half-side 1.15, outer 1.65 (scaled per layer). */
-function markerGeometry(): THREE.BufferGeometry {
-  // RingGeometry with 4 segments starting at 45° is a square whose corners lie at the radius.
-  return new THREE.RingGeometry(1.15 * Math.SQRT2, 1.65 * Math.SQRT2, 4, 1, Math.PI / 4).rotateX(-Math.PI / 2);
+// --- shaders ------------------------------------------------------------------------------
+// three's ShaderMaterial compiles these as GLSL ES 3.00 (texelFetch, fwidth) and supplies the
+// matrices and `position`. Colours arrive already encoded for the canvas (sRGB bytes in the
+// state textures, sRGB uniforms), so a fragment does one fetch at most and no transfer
+// function (three's linearToOutputTexel: three pow() a fragment, which shows on a software
+// renderer). SMOOTH (full detail): edges fade over a pixel and blend; without it they are hard
+// and the unit opaque.
+
+const UNDERSIDE_GLSL = UNDERSIDE.toFixed(2);
+
+/** How much of a pixel lies inside, from `inside` (> 0 inside, per axis) and its change per pixel. */
+const COVERAGE = /* glsl */ `
+float coverage(vec2 inside, vec2 perPixel) {
+#ifdef SMOOTH
+  vec2 px = inside / max(perPixel, vec2(1e-6));
+  return clamp(min(px.x, px.y) + 0.5, 0.0, 1.0);
+#else
+  return min(inside.x, inside.y) >= 0.0 ? 1.0 : 0.0;
+#endif
+}`;
+
+/** The lattice: one square; `site` runs 0…L across it, the sites are squares `halfFill`·2 of a cell. */
+const LATTICE_VERTEX = /* glsl */ `
+attribute vec2 site;
+varying vec2 vSite;
+void main() {
+  vSite = site;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
+const LATTICE_FRAGMENT = /* glsl */ `
+uniform sampler2D states;
+uniform float halfFill;
+varying vec2 vSite;
+${COVERAGE}
+void main() {
+  float alpha = coverage(halfFill - abs(fract(vSite) - 0.5), fwidth(vSite));
+  if (alpha <= 0.0) discard;
+  // Past the discard vSite lies inside a site, so within 0…L − 1 once truncated.
+  vec3 colour = texelFetch(states, ivec2(vSite), 0).rgb;
+  gl_FragColor = vec4(gl_FrontFacing ? colour : colour * ${UNDERSIDE_GLSL}, alpha);
+}`;
+
+/**
+ * A hidden layer: a square per unit; `corner` is ±1 at its corners, `cell` its texel. What
+ * the boxes' sides used to show (a unit's extent, where units overlap, which way is up) a
+ * bevel shows instead, for the cost of a few instructions: the rim of the square along the
+ * edges that face the camera (`vNear`: ±1 in x and z, toward the camera) is shaded like the
+ * box's x and z sides were; `rim` is its width as a fraction of the half-side.
+ */
+const UNIT_VERTEX = /* glsl */ `
+uniform sampler2D states;
+uniform float halfWidth;
+attribute vec2 corner;
+attribute vec2 cell;
+varying vec2 vCorner;
+varying vec2 vNear;
+varying vec3 vColour;
+void main() {
+  vCorner = corner;
+  vColour = texelFetch(states, ivec2(cell), 0).rgb;
+  vec4 centre = modelMatrix * vec4(position - vec3(corner.x, 0.0, corner.y) * halfWidth, 1.0);
+  vNear = vec2(cameraPosition.x < centre.x ? -1.0 : 1.0, cameraPosition.z < centre.z ? -1.0 : 1.0);
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
+const UNIT_FRAGMENT = /* glsl */ `
+uniform float rim;
+varying vec2 vCorner;
+varying vec2 vNear;
+varying vec3 vColour;
+${COVERAGE}
+void main() {
+  vec2 perPixel = fwidth(vCorner);
+#ifdef SMOOTH
+  float alpha = coverage(1.0 - abs(vCorner), perPixel);
+  if (alpha <= 0.0) discard;
+  vec2 bevel = clamp((vCorner * vNear - (1.0 - rim)) / max(perPixel, vec2(1e-6)) + 0.5, 0.0, 1.0);
+#else
+  float alpha = 1.0;
+  vec2 bevel = step(1.0 - rim, vCorner * vNear);
+#endif
+  float shade = min(mix(1.0, ${SIDE_X.toFixed(2)}, bevel.x), mix(1.0, ${SIDE_Z.toFixed(2)}, bevel.y));
+  gl_FragColor = vec4(vColour * (gl_FrontFacing ? shade : ${UNDERSIDE_GLSL}), alpha);
+}`;
+
+/** The selection marker: a square frame between `inner` and `outer` in `corner` units. */
+const MARKER_VERTEX = /* glsl */ `
+attribute vec2 corner;
+varying vec2 vCorner;
+void main() {
+  vCorner = corner;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
+const MARKER_FRAGMENT = /* glsl */ `
+uniform float inner;
+uniform float outer;
+varying vec2 vCorner;
+${COVERAGE}
+void main() {
+  float m = max(abs(vCorner.x), abs(vCorner.y));
+  float band = min(outer - m, m - inner);
+  float alpha = coverage(vec2(band), vec2(fwidth(m)));
+  if (alpha <= 0.0) discard;
+  gl_FragColor = vec4(1.0, 1.0, 1.0, alpha);
+}`;
+
+/**
+ * Lines as screen-space quads (GL lines are 1 px and, without MSAA, jagged): each vertex knows
+ * its end, the other end and `across`: (x) which way to push it, relative to the direction
+ * toward the other end, (y) which side of the line that is (±1, the same at both ends). The
+ * quad is widened by halfWidth + 1 px each way and the fragment fades over the last pixel. An
+ * end behind the camera is first moved along the segment to the near plane.
+ */
+const LINE_VERTEX = /* glsl */ `
+uniform vec2 viewport;
+uniform float halfWidth;
+uniform float near;
+attribute vec3 other;
+attribute vec2 across;
+attribute vec4 colour;
+varying vec4 vColour;
+varying float vAcross;
+void main() {
+  vec4 a = modelViewMatrix * vec4(position, 1.0);
+  vec4 b = modelViewMatrix * vec4(other, 1.0);
+  vColour = colour;
+  if (a.z > -near && b.z > -near) {
+    vAcross = 0.0;
+    gl_Position = vec4(0.0, 0.0, 2.0, 1.0); // wholly behind the camera: clipped
+    return;
+  }
+  if (a.z > -near) a = mix(a, b, (a.z + near) / (a.z - b.z));
+  if (b.z > -near) b = mix(b, a, (b.z + near) / (b.z - a.z));
+  vec4 clipA = projectionMatrix * a;
+  vec4 clipB = projectionMatrix * b;
+  vec2 toPixels = 0.5 * viewport;
+  vec2 dir = (clipB.xy / clipB.w - clipA.xy / clipA.w) * toPixels;
+  dir = dot(dir, dir) > 1e-12 ? normalize(dir) : vec2(1.0, 0.0);
+  float extent = halfWidth + 1.0;
+  vAcross = across.y * extent;
+  clipA.xy += vec2(-dir.y, dir.x) * (across.x * extent) / toPixels * clipA.w;
+  gl_Position = clipA;
+}`;
+const LINE_FRAGMENT = /* glsl */ `
+uniform float halfWidth;
+varying vec4 vColour;
+varying float vAcross;
+void main() {
+#ifdef SMOOTH
+  float alpha = clamp(halfWidth + 0.5 - abs(vAcross), 0.0, 1.0);
+#else
+  float alpha = abs(vAcross) <= max(halfWidth, 0.5) ? 1.0 : 0.0;
+#endif
+  if (alpha <= 0.0) discard;
+  gl_FragColor = vec4(vColour.rgb, vColour.a * alpha);
+}`;
+
+/** Writes a unit's texel: its colour (sRGB bytes), opaque. */
+function setTexel(texels: Uint8Array, unit: number, rgb: readonly number[]): void {
+  texels[4 * unit] = rgb[0]!;
+  texels[4 * unit + 1] = rgb[1]!;
+  texels[4 * unit + 2] = rgb[2]!;
+  texels[4 * unit + 3] = 255;
+}
+
+/** Full detail (SMOOTH, blended) or reduced (hard edges, opaque unless `alwaysBlended`). */
+function setDetail(material: THREE.ShaderMaterial, reduced: boolean, alwaysBlended: boolean): void {
+  const defines = material.defines as Record<string, string>;
+  if (reduced) delete defines.SMOOTH;
+  else defines.SMOOTH = '';
+  material.transparent = alwaysBlended || !reduced;
+  material.needsUpdate = true;
+}
+
+/**
+ * A set of line segments drawn as screen-space quads (LINE_VERTEX): `capacity` segments, the
+ * first `count` drawn. Colours are RGBA per segment, RGB encoded for the canvas (sRGB).
+ */
+class Segments {
+  readonly mesh: THREE.Mesh<THREE.BufferGeometry, THREE.ShaderMaterial>;
+  private readonly ends: Float32Array;
+  private readonly others: Float32Array;
+  private readonly colours: Float32Array;
+  private readonly cssHalfWidth: number;
+
+  constructor(capacity: number, cssWidth: number) {
+    this.cssHalfWidth = cssWidth / 2;
+    this.ends = new Float32Array(12 * capacity);
+    this.others = new Float32Array(12 * capacity);
+    this.colours = new Float32Array(16 * capacity);
+    const across = new Float32Array(8 * capacity);
+    // Corners A on side −1, A on +1, B on +1, B on −1 (a quad whatever the direction); seen
+    // from B the sides swap, so B's push is the opposite of its side.
+    for (let k = 0; k < capacity; k++) across.set([-1, -1, 1, 1, -1, 1, 1, -1], 8 * k);
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(this.ends, 3).setUsage(THREE.DynamicDrawUsage));
+    geometry.setAttribute('other', new THREE.BufferAttribute(this.others, 3).setUsage(THREE.DynamicDrawUsage));
+    geometry.setAttribute('colour', new THREE.BufferAttribute(this.colours, 4).setUsage(THREE.DynamicDrawUsage));
+    geometry.setAttribute('across', new THREE.BufferAttribute(across, 2));
+    geometry.setIndex(new THREE.BufferAttribute(squareIndices(capacity), 1));
+    geometry.setDrawRange(0, 0);
+    const material = new THREE.ShaderMaterial({
+      vertexShader: LINE_VERTEX,
+      fragmentShader: LINE_FRAGMENT,
+      uniforms: { viewport: { value: new THREE.Vector2(1, 1) }, halfWidth: { value: this.cssHalfWidth }, near: { value: 0.1 } },
+      defines: {},
+      side: THREE.DoubleSide,
+      forceSinglePass: true,
+      transparent: true,
+      depthWrite: false, // depth-tested against the units, hiding none of them
+    });
+    this.mesh = new THREE.Mesh(geometry, material);
+    this.mesh.frustumCulled = false;
+  }
+
+  /** Segment k from (ax, ay, az) to (bx, by, bz). */
+  setEnds(k: number, ax: number, ay: number, az: number, bx: number, by: number, bz: number): void {
+    const a = [ax, ay, az];
+    const b = [bx, by, bz];
+    for (let v = 0; v < 4; v++) {
+      const [here, there] = v < 2 ? [a, b] : [b, a];
+      this.ends.set(here, 12 * k + 3 * v);
+      this.others.set(there, 12 * k + 3 * v);
+    }
+  }
+
+  setColour(k: number, r: number, g: number, b: number, a: number): void {
+    for (let v = 0; v < 4; v++) this.colours.set([r, g, b, a], 16 * k + 4 * v);
+  }
+
+  /** Draws the first `count` segments, after positions (and colours when `colours`) changed. */
+  update(count: number, colours: boolean): void {
+    const geometry = this.mesh.geometry;
+    geometry.attributes.position!.needsUpdate = true;
+    geometry.attributes.other!.needsUpdate = true;
+    if (colours) geometry.attributes.colour!.needsUpdate = true;
+    geometry.setDrawRange(0, 6 * count);
+  }
+
+  /** The drawing buffer's size (device px), its pixel ratio and the camera's near plane. */
+  resize(width: number, height: number, pixelRatio: number, near: number): void {
+    const uniforms = this.mesh.material.uniforms;
+    (uniforms.viewport!.value as THREE.Vector2).set(width, height);
+    uniforms.halfWidth!.value = this.cssHalfWidth * pixelRatio;
+    uniforms.near!.value = near;
+  }
+
+  dispose(): void {
+    this.mesh.geometry.dispose();
+    this.mesh.material.dispose();
+  }
 }
 
 /** The user's reduced-motion preference (moves and glides then jump to their end). */
@@ -150,25 +418,25 @@ export class StackView {
   private readonly container: HTMLElement;
   private readonly state: SessionState;
   private readonly options: StackViewOptions;
-  private canvasElement: HTMLCanvasElement;
+  private readonly canvasElement: HTMLCanvasElement;
   private renderer: THREE.WebGLRenderer | null = null;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.PerspectiveCamera(FOV, 1, 0.1, 200);
   private readonly controls: OrbitControls;
-  private readonly unitMaterial = new THREE.MeshBasicMaterial({ vertexColors: true });
-  private readonly lines: THREE.LineSegments;
-  private readonly linePositions = new Float32Array(CONNECTIONS * 2 * 3);
-  private readonly lineColours = new Float32Array(CONNECTIONS * 2 * 4);
+  /** The selection's strongest connections to the layer below. */
+  private readonly lines = new Segments(CONNECTIONS, CONNECTION_WIDTH);
   private readonly lineFrom = new Int32Array(CONNECTIONS);
   private lineCount = 0;
-  private readonly marker: THREE.Mesh;
-  /** Each plane's square edges, one draw call for all. */
-  private readonly outlines: THREE.LineSegments;
+  /** The lines' colours changed since they were last uploaded. */
+  private linesRecoloured = false;
+  private readonly marker: THREE.Mesh<THREE.BufferGeometry, THREE.ShaderMaterial>;
+  /** Each plane's square edges, one draw call for all (rebuilt with the planes). */
+  private outlines = new Segments(0, OUTLINE_WIDTH);
   private readonly status: HTMLElement;
   private readonly raycaster = new THREE.Raycaster();
   private readonly pointer = new THREE.Vector2();
-  private readonly hits: THREE.Intersection[] = [];
   private readonly projected = new THREE.Vector3();
+  private readonly bufferSize = new THREE.Vector2();
   private readonly toolbar: HTMLElement;
   private readonly spacingInput: HTMLInputElement;
   private readonly placementInput: HTMLInputElement;
@@ -188,7 +456,10 @@ export class StackView {
   private lastTime = 0;
   private renderedFrames = 0;
   private moveStart = -1;
+  /** Heights, outlines or the selection's lines and marker need placing before the next render. */
   private geometryDirty = true;
+  /** The hidden units' vertex positions need rewriting (they moved). */
+  private positionsDirty = true;
   /** 'follow': toward a shared pose, not reported; 'reset': toward the default pose, reported. */
   private cameraMove: 'follow' | 'reset' | null = null;
   private readonly goalPosition = new THREE.Vector3();
@@ -202,6 +473,7 @@ export class StackView {
     this.container = container;
     this.state = state;
     this.options = options;
+    // Before the renderer: the pixel ratio and the materials start in the right detail.
     this.reduced = options.reducedDetail ?? false;
     container.classList.add('stack-view');
 
@@ -221,24 +493,16 @@ export class StackView {
     // The user takes the camera: stop gliding toward a shared or default pose.
     this.controls.addEventListener('start', this.onControlsStart);
 
-    const lineGeometry = new THREE.BufferGeometry();
-    lineGeometry.setAttribute('position', new THREE.BufferAttribute(this.linePositions, 3).setUsage(THREE.DynamicDrawUsage));
-    lineGeometry.setAttribute('color', new THREE.BufferAttribute(this.lineColours, 4).setUsage(THREE.DynamicDrawUsage));
-    this.lines = new THREE.LineSegments(
-      lineGeometry,
-      new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, depthWrite: false }),
-    );
-    this.lines.frustumCulled = false;
-    this.lines.visible = false;
-    this.lines.renderOrder = 1;
-    this.marker = new THREE.Mesh(markerGeometry(), new THREE.MeshBasicMaterial({ color: 0xffffff, side: THREE.DoubleSide, depthTest: false }));
+    // Lines after the units (depth-tested against them), the marker over everything.
+    this.lines.mesh.visible = false;
+    this.lines.mesh.renderOrder = 1;
+    this.marker = this.createMarker();
     this.marker.renderOrder = 2;
     this.marker.visible = false;
-    this.marker.frustumCulled = false;
-    this.outlines = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: OUTLINE }));
-    this.outlines.frustumCulled = false;
+    this.outlines.mesh.renderOrder = 1;
     this.scene.background = new THREE.Color(BACKGROUND);
-    this.scene.add(this.outlines, this.lines, this.marker);
+    this.scene.add(this.outlines.mesh, this.lines.mesh, this.marker);
+    this.applyDetail();
 
     ({ toolbar: this.toolbar, spacing: this.spacingInput, placement: this.placementInput } = this.createToolbar());
     this.status = document.createElement('p');
@@ -261,7 +525,7 @@ export class StackView {
     this.onLoad();
   }
 
-  /** The canvas drawn into (replaced when reduced detail switches antialiasing). */
+  /** The canvas drawn into (the same for the view's life: detail does not change the context). */
   get canvas(): HTMLCanvasElement {
     return this.canvasElement;
   }
@@ -283,18 +547,13 @@ export class StackView {
     this.startMove();
   }
 
-  /** Reduced detail: pixel ratio 1, no antialiasing (a new WebGL context), flat squares instead of boxes. */
+  /** Reduced detail: pixel ratio 1, hard-edged opaque units and lines (full: smoothed edges, blended). */
   setReducedDetail(reduced: boolean): void {
     if (reduced === this.reduced || this.disposed) return;
     this.reduced = reduced;
-    this.destroyRenderer();
-    this.canvasElement = this.createRenderer();
-    this.controls.connect(this.canvasElement);
-    this.controls.listenToKeyEvents(this.canvasElement);
-    const shape = this.shape;
-    this.shape = null;
-    if (shape) this.build(shape);
+    this.applyDetail();
     this.resize();
+    this.requestRender();
   }
 
   /** Glides to a shared camera pose (the host's); does not call onCameraChange. */
@@ -321,7 +580,7 @@ export class StackView {
     const plane = this.planes[selection.layer];
     if (!plane || selection.layer < 1 || !(selection.unit >= 0 && selection.unit < plane.units)) return null;
     this.camera.updateMatrixWorld();
-    const top = this.heights[selection.layer]! + stagger(selection.layer, selection.unit) + plane.halfThickness;
+    const top = this.heights[selection.layer]! + plane.lift + stagger(selection.layer, selection.unit);
     const p = this.projected.set(plane.now[2 * selection.unit]!, top, plane.now[2 * selection.unit + 1]!);
     p.project(this.camera);
     if (!(Math.abs(p.x) < 1 && Math.abs(p.y) < 1 && Math.abs(p.z) < 1)) return null;
@@ -347,14 +606,11 @@ export class StackView {
     this.controls.removeEventListener('start', this.onControlsStart);
     this.controls.dispose();
     this.clearPlanes();
-    this.unitMaterial.dispose();
-    this.lines.geometry.dispose();
-    (this.lines.material as THREE.Material).dispose();
+    this.lines.dispose();
     this.marker.geometry.dispose();
-    (this.marker.material as THREE.Material).dispose();
+    this.marker.material.dispose();
     this.destroyRenderer();
-    this.outlines.geometry.dispose();
-    (this.outlines.material as THREE.Material).dispose();
+    this.outlines.dispose();
     this.toolbar.remove();
     this.status.remove();
     this.container.classList.remove('stack-view');
@@ -372,7 +628,9 @@ export class StackView {
     canvas.setAttribute('aria-label', '3D view of the lattice and the hidden layers: drag to orbit, scroll to zoom, arrow keys to pan, click a unit to select it, Escape to deselect');
     this.container.prepend(canvas);
     try {
-      this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !this.reduced, preserveDrawingBuffer: true, powerPreference: 'low-power' });
+      // No MSAA at any detail (the shaders smooth their own edges): on a software renderer it
+      // triples the cost of every triangle.
+      this.renderer = new THREE.WebGLRenderer({ canvas, antialias: false, preserveDrawingBuffer: true, powerPreference: 'low-power' });
       this.renderer.setClearColor(BACKGROUND, 1);
     } catch (error) {
       this.renderer = null;
@@ -444,7 +702,8 @@ export class StackView {
     const width = this.container.clientWidth;
     const height = this.container.clientHeight;
     if (width === 0 || height === 0 || !this.renderer) return;
-    this.renderer.setPixelRatio(this.reduced ? 1 : Math.min(2, window.devicePixelRatio || 1));
+    const pixelRatio = this.reduced ? 1 : Math.min(2, window.devicePixelRatio || 1);
+    this.renderer.setPixelRatio(pixelRatio);
     this.renderer.setSize(width, height, false);
     const aspect = width / height;
     this.camera.aspect = aspect;
@@ -452,6 +711,7 @@ export class StackView {
     const halfTan = Math.tan((FOV * Math.PI) / 360) * Math.max(1, WIDE / aspect);
     this.camera.fov = (Math.atan(halfTan) * 360) / Math.PI;
     this.camera.updateProjectionMatrix();
+    for (const segments of [this.lines, this.outlines]) this.sizeLines(segments);
     this.requestRender();
   }
 
@@ -463,6 +723,43 @@ export class StackView {
 
   // --- planes -------------------------------------------------------------------------------
 
+  /** The selection marker: a square of ±MARKER_QUAD (scaled to the unit's half-width), drawing a frame. */
+  private createMarker(): THREE.Mesh<THREE.BufferGeometry, THREE.ShaderMaterial> {
+    const geometry = new THREE.BufferGeometry();
+    const corners = squareCorners(1);
+    geometry.setAttribute('position', new THREE.BufferAttribute(squareVertices(Float32Array.of(0, 0), 1, 0, MARKER_QUAD, 0), 3));
+    geometry.setAttribute('corner', new THREE.BufferAttribute(corners.map((c) => c * MARKER_QUAD), 2));
+    geometry.setIndex(new THREE.BufferAttribute(squareIndices(1), 1));
+    const material = new THREE.ShaderMaterial({
+      vertexShader: MARKER_VERTEX,
+      fragmentShader: MARKER_FRAGMENT,
+      uniforms: { inner: { value: MARKER_INNER }, outer: { value: MARKER_OUTER } },
+      defines: {},
+      side: THREE.DoubleSide,
+      forceSinglePass: true,
+      transparent: true,
+      depthTest: false,
+      depthWrite: false,
+    });
+    const marker = new THREE.Mesh(geometry, material);
+    marker.frustumCulled = false;
+    return marker;
+  }
+
+  /** Puts every material in the current detail (the lines and the marker always blend). */
+  private applyDetail(): void {
+    for (const plane of this.planes) setDetail(plane.mesh.material, this.reduced, false);
+    for (const material of [this.lines.mesh.material, this.outlines.mesh.material, this.marker.material]) setDetail(material, this.reduced, true);
+  }
+
+  /** Sizes a set of lines to the drawing buffer (line widths are in CSS px). */
+  private sizeLines(segments: Segments): void {
+    const width = this.container.clientWidth;
+    if (!this.renderer || width === 0) return;
+    const buffer = this.renderer.getDrawingBufferSize(this.bufferSize);
+    segments.resize(buffer.x, buffer.y, buffer.x / width, this.camera.near);
+  }
+
   /** Makes the planes for `shape` (replacing any), placed without animation, coloured from the frame. */
   private build(shape: StackShape): void {
     this.clearPlanes();
@@ -472,14 +769,49 @@ export class StackView {
     this.planes = sides.map((side, layer) => {
       const units = side * side;
       const cell = PLANE_SIZE / side;
-      const width = cell * (layer === 0 ? LATTICE_FILL : HIDDEN_FILL);
-      const thickness = layer === 0 ? LATTICE_THICKNESS : HIDDEN_THICKNESS;
-      const mesh = new THREE.InstancedMesh(unitGeometry(width, thickness, this.reduced), this.unitMaterial, units);
-      mesh.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
-      const colours = new Float32Array(3 * units);
-      for (let j = 0; j < units; j++) colours.set(GREY, 3 * j);
-      mesh.instanceColor = new THREE.InstancedBufferAttribute(colours, 3).setUsage(THREE.DynamicDrawUsage);
+      const halfWidth = (cell * (layer === 0 ? LATTICE_FILL : HIDDEN_FILL)) / 2;
+      const lift = (layer === 0 ? LATTICE_THICKNESS : HIDDEN_THICKNESS) / 2;
+      const texels = new Uint8Array(4 * units);
+      for (let j = 0; j < units; j++) setTexel(texels, j, NEUTRAL);
+      // Bytes as they are: no colour-space conversion, no filtering (texelFetch), no mipmaps.
+      const texture = new THREE.DataTexture(texels, side, side, THREE.RGBAFormat, THREE.UnsignedByteType);
+      texture.magFilter = THREE.NearestFilter;
+      texture.minFilter = THREE.NearestFilter;
+      texture.generateMipmaps = false;
+      texture.needsUpdate = true;
+      const geometry = new THREE.BufferGeometry();
+      let material: THREE.ShaderMaterial;
+      if (layer === 0) {
+        // One square for the whole lattice, its sites drawn by the fragment shader from the
+        // state texture: on SwiftShader each of 1 600 instanced units cost ~25 µs a render.
+        const h = PLANE_SIZE / 2;
+        geometry.setAttribute('position', new THREE.BufferAttribute(squareVertices(Float32Array.of(0, 0), 1, 0, h, lift), 3));
+        geometry.setAttribute('site', new THREE.BufferAttribute(squareCorners(1).map((c) => ((c + 1) / 2) * side), 2));
+        geometry.setIndex(new THREE.BufferAttribute(squareIndices(1), 1));
+        material = new THREE.ShaderMaterial({
+          vertexShader: LATTICE_VERTEX,
+          fragmentShader: LATTICE_FRAGMENT,
+          uniforms: { states: { value: texture }, halfFill: { value: LATTICE_FILL / 2 } },
+        });
+      } else {
+        const positions = new THREE.BufferAttribute(new Float32Array(12 * units), 3).setUsage(THREE.DynamicDrawUsage);
+        geometry.setAttribute('position', positions);
+        geometry.setAttribute('corner', new THREE.BufferAttribute(squareCorners(units), 2));
+        geometry.setAttribute('cell', new THREE.BufferAttribute(squareCells(side), 2));
+        geometry.setIndex(new THREE.BufferAttribute(squareIndices(units), 1));
+        material = new THREE.ShaderMaterial({
+          vertexShader: UNIT_VERTEX,
+          fragmentShader: UNIT_FRAGMENT,
+          uniforms: { states: { value: texture }, halfWidth: { value: halfWidth }, rim: { value: Math.min(0.5, BEVEL / halfWidth) } },
+        });
+      }
+      material.defines = {};
+      material.side = THREE.DoubleSide;
+      material.forceSinglePass = true; // three draws blended double-sided meshes twice otherwise
+      setDetail(material, this.reduced, false);
+      const mesh = new THREE.Mesh(geometry, material);
       mesh.frustumCulled = false;
+      mesh.matrixAutoUpdate = false;
       mesh.userData.layer = layer;
       this.scene.add(mesh);
       const grid = gridPositions(side);
@@ -488,9 +820,11 @@ export class StackView {
         side,
         units,
         mesh,
-        halfThickness: thickness / 2,
-        halfWidth: width / 2,
-        colours,
+        lift,
+        halfWidth,
+        texels,
+        texture,
+        shown: new Int8Array(units),
         from: grid.slice(),
         to: grid.slice(),
         now: grid,
@@ -501,9 +835,16 @@ export class StackView {
     for (const plane of this.planes) plane.now.set(plane.to);
     this.moveStart = -1;
     this.geometryDirty = true;
-    this.outlines.geometry.dispose();
-    this.outlines.geometry = new THREE.BufferGeometry();
-    this.outlines.geometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(this.planes.length * 8 * 3), 3));
+    this.positionsDirty = true;
+    this.scene.remove(this.outlines.mesh);
+    this.outlines.dispose();
+    this.outlines = new Segments(4 * this.planes.length, OUTLINE_WIDTH);
+    this.outlines.mesh.renderOrder = 1;
+    setDetail(this.outlines.mesh.material, this.reduced, true);
+    const outline = new THREE.Color(OUTLINE).getRGB({ r: 0, g: 0, b: 0 }, THREE.SRGBColorSpace);
+    for (let k = 0; k < 4 * this.planes.length; k++) this.outlines.setColour(k, outline.r, outline.g, outline.b, 1);
+    this.sizeLines(this.outlines);
+    this.scene.add(this.outlines.mesh);
     this.status.hidden = true;
     this.paintFrame();
     if (this.selection && !this.valid(this.selection)) this.setSelection(null, true);
@@ -514,7 +855,8 @@ export class StackView {
     for (const plane of this.planes) {
       this.scene.remove(plane.mesh);
       plane.mesh.geometry.dispose();
-      plane.mesh.dispose();
+      plane.mesh.material.dispose();
+      plane.texture.dispose();
     }
     this.planes = [];
     this.status.hidden = false;
@@ -552,58 +894,64 @@ export class StackView {
       for (const plane of this.planes) plane.now.set(plane.to);
       this.moveStart = -1;
       this.geometryDirty = true;
+      this.positionsDirty = true;
     } else this.moveStart = performance.now();
     this.requestRender();
   }
 
-  /** Writes every instance's translation (the matrices are translations only). */
-  private writeMatrices(): void {
+  /**
+   * Places the planes: each mesh at its layer's height, the outlines under them, and (when
+   * they moved) the hidden units' squares.
+   */
+  private placePlanes(): void {
     for (const plane of this.planes) {
-      const m = plane.mesh.instanceMatrix.array as Float32Array;
-      const y = this.heights[plane.layer]!;
-      for (let j = 0; j < plane.units; j++) {
-        m[16 * j + 12] = plane.now[2 * j]!;
-        m[16 * j + 13] = y + stagger(plane.layer, j);
-        m[16 * j + 14] = plane.now[2 * j + 1]!;
+      plane.mesh.position.y = this.heights[plane.layer]!;
+      plane.mesh.updateMatrix();
+      if (plane.layer > 0 && this.positionsDirty) {
+        const positions = plane.mesh.geometry.attributes.position as THREE.BufferAttribute;
+        squareVertices(plane.now, plane.units, plane.layer, plane.halfWidth, plane.lift, positions.array as Float32Array);
+        positions.needsUpdate = true;
       }
-      plane.mesh.instanceMatrix.needsUpdate = true;
-      plane.mesh.boundingSphere = null; // recomputed by the next raycast
     }
+    this.positionsDirty = false;
     // Plane edges: four segments round the square at each height.
-    const edges = this.outlines.geometry.getAttribute('position') as THREE.BufferAttribute | undefined;
-    if (!edges) return;
-    const e = edges.array as Float32Array;
     for (const plane of this.planes) {
-      const y = this.heights[plane.layer]! - plane.halfThickness;
-      for (let k = 0; k < 8; k++) {
-        const o = 24 * plane.layer + 3 * k;
-        e[o] = EDGE_CORNERS[2 * k]!;
-        e[o + 1] = y;
-        e[o + 2] = EDGE_CORNERS[2 * k + 1]!;
+      const y = this.heights[plane.layer]! - plane.lift;
+      for (let k = 0; k < 4; k++) {
+        const c = EDGE_CORNERS;
+        this.outlines.setEnds(4 * plane.layer + k, c[4 * k]!, y, c[4 * k + 1]!, c[4 * k + 2]!, y, c[4 * k + 3]!);
       }
     }
-    edges.needsUpdate = true;
+    this.outlines.update(4 * this.planes.length, true);
   }
 
-  /** Colours every unit from the latest frame (states ±1 → SPIN_UP / SPIN_DOWN); colours only. */
-  private paintFrame(): void {
+  /**
+   * Sets every unit's texel from the latest frame (states ±1 → SPIN_UP / SPIN_DOWN); true when
+   * any changed (a frame with the same states draws nothing new).
+   */
+  private paintFrame(): boolean {
     const frame = this.state.frame;
-    if (!frame || this.planes.length === 0) return;
+    if (!frame || this.planes.length === 0) return false;
+    let changed = false;
     for (const plane of this.planes) {
       const packed = plane.layer === 0 ? frame.lattice : frame.layers[plane.layer - 1]?.states;
       if (!packed) continue;
       const bytes = asBytes(packed);
       if (bytes.length < packedLength(plane.units)) continue;
       const states = unpackLattice(bytes, plane.units, plane.states);
-      const colours = plane.colours;
+      let differs = false;
       for (let j = 0; j < plane.units; j++) {
-        const c = states[j]! > 0 ? UP : DOWN;
-        colours[3 * j] = c[0];
-        colours[3 * j + 1] = c[1];
-        colours[3 * j + 2] = c[2];
+        const state = states[j]! > 0 ? 1 : -1;
+        if (plane.shown[j] !== state) {
+          plane.shown[j] = state;
+          setTexel(plane.texels, j, state > 0 ? SPIN_UP : SPIN_DOWN);
+          differs = true;
+        }
       }
-      plane.mesh.instanceColor!.needsUpdate = true;
+      if (differs) plane.texture.needsUpdate = true;
+      changed ||= differs;
     }
+    return changed;
   }
 
   // --- state events -------------------------------------------------------------------------
@@ -621,9 +969,9 @@ export class StackView {
     return true;
   }
 
+  /** A frame (or a control): renders only when the shape or a unit's state changed. */
   private onFrame(): void {
-    if (!this.syncShape()) this.paintFrame();
-    this.requestRender();
+    if (this.syncShape() || this.paintFrame()) this.requestRender();
   }
 
   private onNetwork(): void {
@@ -675,15 +1023,9 @@ export class StackView {
         const brightness = 0.5 + 0.5 * strength;
         const n = this.lineCount++;
         this.lineFrom[n] = from;
-        for (let end = 0; end < 2; end++) {
-          const o = 4 * (2 * n + end);
-          this.lineColours[o] = colour[0] * brightness;
-          this.lineColours[o + 1] = colour[1] * brightness;
-          this.lineColours[o + 2] = colour[2] * brightness;
-          this.lineColours[o + 3] = alpha;
-        }
+        this.lines.setColour(n, ...encoded(colour, brightness), alpha);
       }
-      this.lines.geometry.attributes.color!.needsUpdate = true;
+      this.linesRecoloured = true;
     }
     this.geometryDirty = true;
     this.requestRender();
@@ -693,28 +1035,23 @@ export class StackView {
   private placeSelection(): void {
     const selection = this.selection && this.valid(this.selection) ? this.selection : null;
     this.marker.visible = !!selection;
-    this.lines.visible = !!selection && this.lineCount > 0;
+    this.lines.mesh.visible = !!selection && this.lineCount > 0;
     if (!selection) return;
     const top = this.planes[selection.layer]!;
     const below = this.planes[selection.layer - 1]!;
     const x = top.now[2 * selection.unit]!;
     const z = top.now[2 * selection.unit + 1]!;
-    const yTop = this.heights[selection.layer]! + stagger(selection.layer, selection.unit);
-    this.marker.position.set(x, yTop + top.halfThickness + 0.01, z);
+    // From the middle of the unit's square to the middle of each square below it.
+    const yTop = this.heights[selection.layer]! + top.lift + stagger(selection.layer, selection.unit);
+    this.marker.position.set(x, yTop + 0.01, z);
     this.marker.scale.setScalar(top.halfWidth);
-    const yBelow = this.heights[selection.layer - 1]! + below.halfThickness;
     for (let n = 0; n < this.lineCount; n++) {
-      const o = 6 * n;
       const from = this.lineFrom[n]!;
-      this.linePositions[o] = x;
-      this.linePositions[o + 1] = yTop - top.halfThickness;
-      this.linePositions[o + 2] = z;
-      this.linePositions[o + 3] = below.now[2 * from]!;
-      this.linePositions[o + 4] = yBelow;
-      this.linePositions[o + 5] = below.now[2 * from + 1]!;
+      const yBelow = this.heights[selection.layer - 1]! + below.lift + stagger(selection.layer - 1, from);
+      this.lines.setEnds(n, x, yTop, z, below.now[2 * from]!, yBelow, below.now[2 * from + 1]!);
     }
-    this.lines.geometry.attributes.position!.needsUpdate = true;
-    this.lines.geometry.setDrawRange(0, 2 * this.lineCount);
+    this.lines.update(this.lineCount, this.linesRecoloured);
+    this.linesRecoloured = false;
   }
 
   /** The hidden unit under a point (CSS px relative to the canvas); null for empty space or the lattice. */
@@ -724,17 +1061,21 @@ export class StackView {
     if (width === 0 || height === 0 || this.planes.length === 0) return null;
     this.pointer.set((x / width) * 2 - 1, 1 - (y / height) * 2);
     this.raycaster.setFromCamera(this.pointer, this.camera);
-    this.hits.length = 0;
-    this.raycaster.intersectObjects(
-      this.planes.map((plane) => plane.mesh),
-      false,
-      this.hits,
-    );
-    const hit = this.hits[0];
-    const layer = hit?.object.userData.layer as number | undefined;
-    // The lattice hides what lies behind it, but is not selectable itself.
-    if (!hit || !layer || hit.instanceId === undefined) return null;
-    return { layer, unit: hit.instanceId };
+    const ray = this.raycaster.ray;
+    // The squares as drawn, in closed form; the lattice hides what lies behind it (through its
+    // sites, not its gaps), but is not selectable itself.
+    const lattice = this.planes[0]!;
+    let nearest = rayLattice(ray, lattice.side, this.heights[0]! + lattice.lift, LATTICE_FILL);
+    let picked: UnitSelection | null = null;
+    for (const plane of this.planes) {
+      if (plane.layer === 0) continue;
+      const hit = raySquares(ray, plane.now, plane.units, plane.layer, this.heights[plane.layer]! + plane.lift, plane.halfWidth);
+      if (hit && hit.t < nearest) {
+        nearest = hit.t;
+        picked = { layer: plane.layer, unit: hit.unit };
+      }
+    }
+    return picked;
   }
 
   // --- input --------------------------------------------------------------------------------
@@ -790,6 +1131,7 @@ export class StackView {
       if (t >= 1) this.moveStart = -1;
       else again = true;
       this.geometryDirty = true;
+      this.positionsDirty = true;
     }
     if (this.cameraMove) again = this.stepCamera(dt) || again;
     if (this.controls.update()) again = true; // still damping
@@ -797,7 +1139,7 @@ export class StackView {
 
     if (this.geometryDirty) {
       this.geometryDirty = false;
-      this.writeMatrices();
+      this.placePlanes();
       this.placeSelection();
     }
     if (this.renderer) {

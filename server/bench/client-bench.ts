@@ -102,6 +102,10 @@ const RECORD_SCRIPT = `(ms) => new Promise((resolve) => {
   requestAnimationFrame((t) => { last = t; requestAnimationFrame(step); });
 })`;
 
+/** The lattice caption's frame number, and the 3D view's render count. */
+const FRAMES_DRAWN = `Number(document.getElementById('lattice-caption')?.textContent?.match(/frame (\\d+)/)?.[1] ?? 0)`;
+const STACK_RENDERS = `Number(document.getElementById('stack')?.dataset.renderedFrames ?? 0)`;
+
 export async function runClientBench(options: ClientBenchOptions = {}): Promise<ClientBenchResult> {
   const seconds = options.seconds ?? 10;
   const width = options.width ?? 1600;
@@ -127,15 +131,16 @@ export async function runClientBench(options: ClientBenchOptions = {}): Promise<
     page.on('pageerror', (error) => errors.push(error.message));
     progress('opening the page');
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('connection')?.classList.contains('live'), undefined, { timeout: 30_000 });
+    // (Browser-side code as strings: the server's build has no DOM types.)
+    await page.waitForFunction("document.getElementById('connection')?.classList.contains('live')", undefined, { timeout: 30_000 });
     // Warm-up: frames, the first weights (the 3D view places units), plots.
     await page.waitForTimeout(6000);
-    const framesBefore = await page.evaluate(() => Number(document.getElementById('lattice-caption')?.textContent?.match(/frame (\d+)/)?.[1] ?? 0));
-    const rendersBefore = await page.evaluate(() => Number(document.getElementById('stack')?.dataset.renderedFrames ?? 0));
+    const framesBefore = (await page.evaluate(FRAMES_DRAWN)) as number;
+    const rendersBefore = (await page.evaluate(STACK_RENDERS)) as number;
     progress(`measuring the page for ${seconds} s`);
     const run = (await page.evaluate(`(${RECORD_SCRIPT})(${Math.round(seconds * 1000)})`)) as { intervals: number[]; longTask: number };
-    const framesAfter = await page.evaluate(() => Number(document.getElementById('lattice-caption')?.textContent?.match(/frame (\d+)/)?.[1] ?? 0));
-    const rendersAfter = await page.evaluate(() => Number(document.getElementById('stack')?.dataset.renderedFrames ?? 0));
+    const framesAfter = (await page.evaluate(FRAMES_DRAWN)) as number;
+    const rendersAfter = (await page.evaluate(STACK_RENDERS)) as number;
     if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: false });
     if (errors.length > 0) throw new Error(`the page threw: ${errors.join('; ')}`);
     const pageTimes = summarize(run.intervals);

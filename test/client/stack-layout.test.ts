@@ -15,9 +15,19 @@ import {
   lerpPositions,
   lerpTorus,
   PLANE_SIZE,
+  rayLattice,
+  raySquares,
   sameShape,
   shapeOf,
+  SQUARE_CORNERS,
+  squareCells,
+  squareCorners,
+  squareIndices,
+  squareVertices,
+  STAGGER,
+  stagger,
   wrapCentred,
+  type RayLike,
 } from '../../client/view/stack-layout.js';
 
 const S = PLANE_SIZE;
@@ -147,5 +157,105 @@ describe('animation', () => {
     expect(lerpPositions(from, to, 0.5, out, 10)).toBe(out);
     expect(out[0]).toBeCloseTo(1, 6);
     expect(Math.abs(out[1]!)).toBeCloseTo(5, 6);
+  });
+});
+
+describe('unit squares', () => {
+  it('winds each square counter-clockwise seen from above, so its front faces up', () => {
+    const index = squareIndices(1);
+    const corner = (k: number): [number, number, number] => [SQUARE_CORNERS[2 * k]!, 0, SQUARE_CORNERS[2 * k + 1]!];
+    for (let t = 0; t < 2; t++) {
+      const [a, b, c] = [0, 1, 2].map((i) => corner(index[3 * t + i]!));
+      const u = [b![0] - a![0], b![1] - a![1], b![2] - a![2]];
+      const v = [c![0] - a![0], c![1] - a![1], c![2] - a![2]];
+      // y of u × v: the normal points up.
+      expect(u[2]! * v[0]! - u[0]! * v[2]!).toBeGreaterThan(0);
+    }
+  });
+
+  it('indexes two triangles per square over its own four vertices', () => {
+    const index = squareIndices(3);
+    expect(index).toBeInstanceOf(Uint16Array);
+    expect(index).toHaveLength(18);
+    for (let j = 0; j < 3; j++) {
+      const own = Array.from(index.subarray(6 * j, 6 * j + 6));
+      expect(new Set(own)).toEqual(new Set([4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3]));
+    }
+    expect(squareIndices(16385)).toBeInstanceOf(Uint32Array); // past 65 536 vertices
+  });
+
+  it('gives each vertex its corner and its unit’s (column, row) texel', () => {
+    const corners = squareCorners(2);
+    expect(Array.from(corners)).toEqual([...SQUARE_CORNERS, ...SQUARE_CORNERS]);
+    const cells = squareCells(3);
+    expect(cells).toHaveLength(8 * 9);
+    // Unit 5: row 1, column 2, the same at all four vertices.
+    for (let k = 0; k < 4; k++) expect([cells[40 + 2 * k], cells[41 + 2 * k]]).toEqual([2, 1]);
+  });
+
+  it('places each square around its centre, raised by its stagger', () => {
+    const centres = Float32Array.of(1, -2, 3, 4);
+    const out = squareVertices(centres, 2, 1, 0.5, 0.1);
+    expect(out).toHaveLength(24);
+    for (let j = 0; j < 2; j++) {
+      const xs = [0, 1, 2, 3].map((k) => out[12 * j + 3 * k]!);
+      const ys = [0, 1, 2, 3].map((k) => out[12 * j + 3 * k + 1]!);
+      const zs = [0, 1, 2, 3].map((k) => out[12 * j + 3 * k + 2]!);
+      expect([Math.min(...xs), Math.max(...xs)]).toEqual([centres[2 * j]! - 0.5, centres[2 * j]! + 0.5]);
+      expect([Math.min(...zs), Math.max(...zs)]).toEqual([centres[2 * j + 1]! - 0.5, centres[2 * j + 1]! + 0.5]);
+      for (const y of ys) expect(y).toBeCloseTo(0.1 + stagger(1, j), 6);
+    }
+    // The lattice is not staggered; hidden units are, by (j mod 13)·STAGGER.
+    expect(stagger(0, 7)).toBe(0);
+    expect(stagger(2, 14)).toBeCloseTo(STAGGER, 12);
+  });
+});
+
+describe('picking', () => {
+  /** A ray from (x, 10, z) straight down, or from `origin` toward `target`. */
+  const down = (x: number, z: number): RayLike => ({ origin: { x, y: 10, z }, direction: { x: 0, y: -1, z: 0 } });
+  const toward = (origin: [number, number, number], target: [number, number, number]): RayLike => {
+    const d = target.map((t, i) => t - origin[i]!);
+    const n = Math.hypot(...d);
+    return { origin: { x: origin[0], y: origin[1], z: origin[2] }, direction: { x: d[0]! / n, y: d[1]! / n, z: d[2]! / n } };
+  };
+
+  it('hits the square under the ray, edges included, and nothing between squares', () => {
+    const grid = gridPositions(2); // centres at ±2.5
+    expect(raySquares(down(2.5, -2.5), grid, 4, 1, 0, 1)?.unit).toBe(1);
+    expect(raySquares(down(-1.5, 3.5), grid, 4, 1, 0, 1)?.unit).toBe(2);
+    expect(raySquares(down(0, 0), grid, 4, 1, 0, 1)).toBeNull();
+    const hit = raySquares(down(-2.5, -2.5), grid, 4, 1, 2, 1)!;
+    expect(hit.unit).toBe(0);
+    expect(hit.t).toBeCloseTo(8, 6);
+  });
+
+  it('picks the highest of squares at the same centre (the stagger decides), from above', () => {
+    const centres = new Float32Array(2 * 13); // 13 units at the origin, unit j raised j·STAGGER
+    expect(raySquares(down(0.1, 0.1), centres, 13, 1, 0, 0.5)?.unit).toBe(12);
+  });
+
+  it('misses what lies behind the ray or level with it', () => {
+    const grid = gridPositions(2);
+    expect(raySquares({ origin: { x: 2.5, y: -1, z: 2.5 }, direction: { x: 0, y: -1, z: 0 } }, grid, 4, 1, 0, 1)).toBeNull();
+    expect(raySquares({ origin: { x: -9, y: 0.5, z: 2.5 }, direction: { x: 1, y: 0, z: 0 } }, grid, 4, 1, 0.5, 1)).toBeNull();
+  });
+
+  it('finds the square where a slanted ray crosses its height', () => {
+    const grid = gridPositions(4); // unit 5 (row 1, column 1) centred at (−1.25, −1.25)
+    const ray = toward([7, 10, 22], [-1.25, 1, -1.25]);
+    const hit = raySquares(ray, grid, 16, 1, 1, 0.3)!;
+    expect(hit.unit).toBe(5);
+    expect(ray.origin.y + hit.t * ray.direction.y).toBeCloseTo(1 + stagger(1, 5), 6);
+  });
+
+  it('hits the lattice on a site, not in the gaps between sites or beyond the plane', () => {
+    // L = 10 on a plane of 10: sites are unit cells, filled 0.9.
+    expect(rayLattice(down(latticeToPlane(3, 10, 10), latticeToPlane(7, 10, 10)), 10, -1, 0.9, 10)).toBeCloseTo(11, 6);
+    expect(rayLattice(down(latticeToPlane(3.44, 10, 10), 0.5), 10, -1, 0.9, 10)).toBeCloseTo(11, 6);
+    expect(rayLattice(down(latticeToPlane(3.47, 10, 10), 0.5), 10, -1, 0.9, 10)).toBe(Infinity); // gap
+    expect(rayLattice(down(0.5, 0), 10, -1, 0.9, 10)).toBe(Infinity); // the gap between sites 4 and 5
+    expect(rayLattice(down(5.5, 0.5), 10, -1, 0.9, 10)).toBe(Infinity); // off the plane
+    expect(rayLattice({ origin: { x: 0.5, y: -3, z: 0.5 }, direction: { x: 0, y: -1, z: 0 } }, 10, -1, 0.9, 10)).toBe(Infinity); // behind
   });
 });
