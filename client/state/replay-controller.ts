@@ -22,25 +22,10 @@ import type {
 } from '../../shared/protocol/events.js';
 import type { ReplayControlPayload } from '../../shared/protocol/schemas.js';
 import { positionAt } from '../ui/timeline.js';
+import type { RecordingMeta } from '../../shared/protocol/recording-meta.js';
 import type { SessionSnapshot, SessionState } from './session-state.js';
 
-/** A recording as `GET /api/recordings` lists it (server/store/store-types.ts RecordingMeta). */
-export interface RecordingMeta {
-  id: string;
-  sessionId: string | null;
-  name: string;
-  /** Wall clock, ms since the Unix epoch. */
-  startedAt: number;
-  endedAt: number | null;
-  /** Recording time of the last committed item, ms. */
-  durationMs: number;
-  eventCount: number;
-  markerCount: number;
-  keyframeCount: number;
-  importedAt: number | null;
-  /** Being recorded by the server now. */
-  live: boolean;
-}
+export type { RecordingMeta };
 
 /** A point of interest in a recording. */
 export interface RecordingMarker {
