@@ -1,12 +1,13 @@
 /**
  * The rgflow command line (the stable surface that tests and users script against).
- * Commands: serve, sample, train, reproduce, bench. Every command takes --json: one JSON object on stdout;
+ * Commands: serve, sample, train, reproduce, flow1d, bench. Every command takes --json: one JSON object on stdout;
  * progress and logs go to stderr. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { createProgress } from './progress.js';
 import { formatSampleSummary, formatBench } from './format.js';
+import { registerFlow1d } from './flow1d.js';
 
 /** Parses a decimal number strictly: the whole string, finite. */
 function numberArg(value: string): number {
@@ -213,6 +214,8 @@ function buildProgram(): Command {
       if (opts.json) printJson(summary);
       else process.stdout.write(formatBench(summary));
     });
+
+  registerFlow1d(program);
 
   program
     .command('bench')
