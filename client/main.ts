@@ -23,6 +23,7 @@ import { TemperatureControl } from './ui/temperature-control.js';
 import { VotePanel } from './ui/vote-panel.js';
 import { CompressionStrip } from './view/compression-strip.js';
 import { FieldOverlay } from './view/field-overlay.js';
+import { MappingPanel } from './view/mapping-panel.js';
 import { Plots } from './view/plots.js';
 import { ReceptiveFieldAtlas } from './view/rf-atlas.js';
 import { StackView, type CameraPose, type UnitSelection } from './view/stack-view.js';
@@ -204,6 +205,13 @@ replay.on('opened', () => {
 replay.on('closed', () => {
   replayBanner.hidden = true;
 });
+// The exact-mapping panel computes on the server when opened, not at page load.
+const mappingDetails = element('mapping').closest('details')!;
+let mappingPanel: MappingPanel | null = null;
+mappingDetails.addEventListener('toggle', () => {
+  if (mappingDetails.open) mappingPanel ??= new MappingPanel(element('mapping'));
+});
+
 // The recordings list is fetched when someone opens the section, not by every page at load.
 const replayDetails = element('replay').closest('details')!;
 let replayPanel: ReplayPanel | null = null;

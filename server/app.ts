@@ -11,6 +11,7 @@ import type { SessionEngine } from './engine/session-engine.js';
 import { createRecordingsRouter, type RecordingsRouterOptions } from './http/recordings-routes.js';
 import { sessionsRoutes, type SessionsRoutesOptions } from './http/sessions-routes.js';
 import { statsRouter } from './http/stats-route.js';
+import { mappingRouter } from './http/mapping-route.js';
 import { attachSessionGateway, registryResolver, roomEmitter } from './realtime/session-gateway.js';
 import { createSocketServer, type LiveServer } from './realtime/socket-server.js';
 import type { RateLimitConfig } from './sessions/rate-limit.js';
@@ -187,6 +188,7 @@ async function buildApp(options: AppOptions, cluster: ClusterNode | null): Promi
     res.json({ ok: true });
   });
   app.use('/api/stats', statsRouter({ connections: () => io.engine.clientsCount }));
+  app.use('/api/mapping', mappingRouter());
   app.use('/api/sessions', sessionsRoutes(registry, options.http, cluster ? () => cluster.listSummaries() : undefined));
   if (options.recordings) {
     const { store, ...routerOptions } = options.recordings;
