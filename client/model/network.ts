@@ -5,7 +5,8 @@
  * the L×L torus (where the 3D view places it), and the top-down reconstruction of the
  * compression strip. Pure functions over typed arrays; no DOM.
  */
-import { fieldCentre, type FieldCentre } from '../../shared/learn/receptive-field.js';
+import type { FieldCentre } from '../../shared/learn/receptive-field.js';
+import { strongPartCentres } from '../../shared/rg/effective-coupling-2d.js';
 import type { WeightsPayload } from '../../shared/protocol/engine-events.js';
 import { asFloat32, asInt8, dequantize } from '../../shared/protocol/weights-codec.js';
 
@@ -65,17 +66,9 @@ export function fieldOf(fields: Float32Array, units: number, unit: number, out =
  * centre toward the middle (the whole-field centroid is what shared/learn reports as a metric).
  */
 export function unitCentres(fields: Float32Array, units: number, L: number): FieldCentre[] {
-  const column = new Float32Array(L * L);
-  const strong = new Float32Array(L * L);
-  const centres: FieldCentre[] = [];
-  for (let j = 0; j < units; j++) {
-    fieldOf(fields, units, j, column);
-    let max = 0;
-    for (const value of column) max = Math.max(max, Math.abs(value));
-    for (let i = 0; i < column.length; i++) strong[i] = Math.max(0, Math.abs(column[i]!) - max / 2);
-    centres.push(fieldCentre(strong, L));
-  }
-  return centres;
+  // The same rule as the coupling trajectories' placement (shared/rg/effective-coupling-2d.ts).
+  const { x, y } = strongPartCentres(fields, units, L);
+  return Array.from({ length: units }, (_, j) => ({ x: x[j]!, y: y[j]! }));
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

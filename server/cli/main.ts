@@ -1,6 +1,6 @@
 /**
  * The rgflow command line (the stable surface that tests and users script against).
- * Commands: serve, sample, train, reproduce, flow1d, mapping, bench. Every command takes --json: one JSON object on stdout;
+ * Commands: serve, sample, train, reproduce, flow1d, flow2d, mapping, bench. Every command takes --json: one JSON object on stdout;
  * progress and logs go to stderr. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -9,6 +9,7 @@ import { createProgress } from './progress.js';
 import { formatSampleSummary, formatBench } from './format.js';
 import { registerFlow1d } from './flow1d.js';
 import { registerMapping } from './mapping.js';
+import { registerFlow2d } from './flow2d.js';
 
 /** Parses a decimal number strictly: the whole string, finite. */
 function numberArg(value: string): number {
@@ -218,6 +219,7 @@ function buildProgram(): Command {
 
   registerFlow1d(program);
   registerMapping(program);
+  registerFlow2d(program);
 
   program
     .command('bench')

@@ -1,105 +1,78 @@
 /**
- * A simple, documented estimator of the effective coupling of a layer's units, for the
- * coupling trajectories (how K flows up the stack, beside the exact 1D decimation flow).
+ * The coupling trajectories of the live page: K_eff of every layer (lattice first), how K flows
+ * up the stack beside the exact 1D decimation flow.
  *
- * The n units of a layer are placed on a side × side periodic grid by index (unit j at row
- * ⌊j/side⌋, column j mod side) and read as spins s = 2h − 1. Per frame,
+ * Per frame, one nearest-neighbour correlation per layer. Layer 0 is the lattice itself
+ * (spin y·L + x at (x, y)). A hidden layer's n = side² units are placed on the coarse side × side
+ * periodic lattice by their receptive-field centres (shared/rg/effective-coupling-2d.ts): the
+ * centre of each unit's strong part |r| > max|r|/2 of r(l) = W(1)⋯W(l) (the rule the page's 3D
+ * view draws units by), the optimal (Hungarian) one-to-one assignment of units to coarse sites,
+ * and each unit's ±1 state 2h − 1 oriented by the sign of its field (so a unit that fires for
+ * down-spins reads as a block "up" spin pointing down). Read as spins s,
  *
- *   c = (1/2n) Σ_i s_i (s_right(i) + s_down(i))      (the mean nearest-neighbour correlation),
+ *   c = (1/2n) Σ_sites σ_u s_u (σ_right s_right + σ_down s_down)
  *
- * and over recent frames c̄ ± δc (δc = standard deviation / √frames, frames treated as
- * independent). On the square lattice the energy per site is u = −2c, so K_eff solves
- * −u(K)/2 = |c̄| by bisection (c(K) rises monotonically from 0 at K = 0 towards 1, since the
- * specific heat is ≥ 0), with sign(c̄) for anticorrelated units (the antiferromagnet maps onto
- * the ferromagnet by flipping one sublattice, exact for even side). u(K) is the exact energy of
- * the very grid measured — Kaufman's periodic side × side lattice — by default, or Onsager's
- * infinite lattice (`side` omitted). The finite grid matters: at L = 8, K = 0.408 the lattice's
- * c is 0.62, which Onsager's relation reads as K = 0.421. The error is the half-width of
- * K(c̄ ± δc).
+ * — an O(n) gather through a precomputed list of the 2n bonds. The placement is a function of
+ * the weights, not of the frame: hiddenLayerPlacements computes it (≈ 0.15 s for the
+ * 1600-400-100-25 stack on the native backend, 0.2–0.3 s on js: the field products, the centres
+ * and the 400-unit assignment), and the engine refreshes it every PLACEMENT_REFRESH_MINIBATCHES
+ * minibatches, after a reset and after a divergence (LiveEngine.layerPlacements).
  *
- * Limits, to read the numbers honestly: an RBM's hidden units have no spatial order of their own
- * (any permutation is the same machine), so for hidden layers the grid by index is a convention
- * — K_eff then measures how correlated index-neighbours are, which is ≈ 0 unless the training
- * arranges fields by index. Onsager's relation is for the infinite lattice; on a small grid
- * (5 × 5) near K_c the finite-size correlation differs. For layer 0 (the lattice) K_eff ≈ K.
+ * Over recent frames c̄ ± δc (δc = standard deviation / √frames, frames treated as
+ * independent), and K_eff solves c(K) = |c̄| for the exact energy u = −2c of the periodic
+ * side × side lattice (Kaufman) by bisection, sign(c̄) for anticorrelated units; the error is the
+ * half-width of K(c̄ ± δc) (shared/rg/coupling-inversion.ts, which this module re-exports).
+ *
+ * Limits, to read the numbers honestly: K_eff is the nearest-neighbour coupling that reproduces
+ * the measured c on the coarse lattice — a one-number summary of the layer's effective
+ * Hamiltonian, not an exact renormalized coupling. The placement is only as good as the fields
+ * are local and tile the lattice: early in training (random fields) or for fields that are not
+ * compact the assignment is arbitrary and K_eff ≈ 0 says so, not that the layer is
+ * uncorrelated. Trained hidden units are sparse (p(h = 1) ≪ ½, some never fire), so 2h − 1 has
+ * a mean and c includes the product of two units' means: a field (or a dead unit) reads as
+ * coupling. The window spans placements that may differ by a refresh; frames close in time are
+ * not independent, so δc is somewhat optimistic. For layer 0 K_eff ≈ K. Measured figures:
+ * docs/model.md, "2D: coupling trajectories and the RBM flow".
  */
-import { kaufmanExact } from '../../shared/physics/exact/kaufman.js';
-import { onsagerEnergyPerSite } from '../../shared/physics/exact/onsager.js';
+import type { ComputeBackend } from '../../shared/learn/backend.js';
+import type { RbmStack } from '../../shared/learn/stack.js';
+import { estimateEffectiveCoupling, type CouplingEstimate } from '../../shared/rg/coupling-inversion.js';
+import { placementFromFields, type CoarsePlacement } from '../../shared/rg/effective-coupling-2d.js';
 
-/** Largest coupling reported; c(K_MAX) = 1 − 2·10⁻⁷, beyond which c no longer resolves K. */
-export const K_MAX = 4;
+export {
+  K_MAX,
+  correlationAt,
+  couplingFromCorrelation,
+  estimateEffectiveCoupling,
+  nearestNeighbourCorrelation,
+  type CouplingEstimate,
+} from '../../shared/rg/coupling-inversion.js';
+export { placedCorrelation, type CoarsePlacement } from '../../shared/rg/effective-coupling-2d.js';
+
+/** Minibatches between two refreshes of the live placements (≈ 5 s at the default ≈ 39 minibatches/s). */
+export const PLACEMENT_REFRESH_MINIBATCHES = 200;
 
 /**
- * Mean nearest-neighbour correlation c of a side × side periodic grid of units.
- * @param states one value per unit, row-major: ±1 spins, or 0/1 states when `binary`
+ * The RF-centre placement of every hidden layer of `stack` over an L × L lattice (index l − 1
+ * for layer l; null for a layer whose unit count is not a square ≥ 4). Receptive fields are
+ * built cumulatively, r(l) = r(l−1)·W(l), on `backend`.
  */
-export function nearestNeighbourCorrelation(states: ArrayLike<number>, side: number, binary = false): number {
-  const n = side * side;
-  if (!Number.isInteger(side) || side < 2) throw new RangeError(`side must be an integer ≥ 2, got ${side}`);
-  if (states.length < n) throw new RangeError(`a ${side}×${side} grid needs ${n} states, got ${states.length}`);
-  const spin = (i: number): number => (binary ? 2 * states[i] - 1 : states[i]);
-  let sum = 0;
-  for (let y = 0; y < side; y++) {
-    const row = y * side;
-    const down = ((y + 1) % side) * side;
-    for (let x = 0; x < side; x++) {
-      const s = spin(row + x);
-      sum += s * (spin(row + ((x + 1) % side)) + spin(down + x));
+export function hiddenLayerPlacements(stack: RbmStack, L: number, backend: ComputeBackend): (CoarsePlacement | null)[] {
+  const N = L * L;
+  let r: Float32Array | null = null;
+  let below = N;
+  return stack.layers.map((rbm) => {
+    const n = rbm.hidden;
+    if (r === null) r = rbm.weights;
+    else {
+      const next = new Float32Array(N * n);
+      backend.gemm(false, false, N, n, below, 1, r, rbm.weights, 0, next);
+      r = next;
     }
-  }
-  return sum / (2 * n);
-}
-
-/** c(K) = −u(K)/2: on the periodic side × side lattice (Kaufman), or the infinite one (Onsager) without `side`. */
-export function correlationAt(K: number, side?: number): number {
-  return -(side === undefined ? onsagerEnergyPerSite(K) : kaufmanExact(side, side, K).energyPerSite) / 2;
-}
-
-/**
- * The coupling K whose exact nearest-neighbour correlation is c, sign(c)·K(|c|), on the periodic
- * side × side lattice (or the infinite one without `side`); |K| is clamped to K_MAX.
- */
-export function couplingFromCorrelation(c: number, side?: number): number {
-  if (!Number.isFinite(c)) throw new RangeError(`correlation must be finite, got ${c}`);
-  const a = Math.min(Math.abs(c), 1);
-  if (a === 0) return 0;
-  if (a >= correlationAt(K_MAX, side)) return Math.sign(c) * K_MAX;
-  let lo = 0;
-  let hi = K_MAX;
-  for (let i = 0; i < 64 && hi - lo > 1e-12; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (correlationAt(mid, side) < a) lo = mid;
-    else hi = mid;
-  }
-  return Math.sign(c) * 0.5 * (lo + hi);
-}
-
-export interface CouplingEstimate {
-  /** K_eff, null with fewer than 2 frames. */
-  kEff: number | null;
-  err: number | null;
-  correlation: number | null;
-  frames: number;
-}
-
-/**
- * K_eff ± err from per-frame correlations (see the file header).
- * @param side the grid's side for the finite-lattice relation; omit for Onsager's infinite lattice
- */
-export function estimateEffectiveCoupling(correlations: ArrayLike<number>, side?: number): CouplingEstimate {
-  const n = correlations.length;
-  if (n < 2) return { kEff: null, err: null, correlation: null, frames: n };
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += correlations[i];
-  mean /= n;
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += (correlations[i] - mean) ** 2;
-  variance /= n - 1;
-  const dc = Math.sqrt(variance / n);
-  const clamp = (c: number): number => Math.max(-1, Math.min(1, c));
-  const kEff = couplingFromCorrelation(mean, side);
-  const err = 0.5 * Math.abs(couplingFromCorrelation(clamp(mean + dc), side) - couplingFromCorrelation(clamp(mean - dc), side));
-  return { kEff, err, correlation: mean, frames: n };
+    below = n;
+    const side = Math.round(Math.sqrt(n));
+    return side * side === n && side >= 2 ? placementFromFields(r, n, L) : null;
+  });
 }
 
 /** Per-layer windows of the last `size` per-frame correlations. */

@@ -23,7 +23,14 @@ import { decimationFlow } from '../../shared/physics/exact/chain1d.js';
 import { Rng } from '../../shared/physics/rng.js';
 import type { EngineFrame, EngineSettings, Hyperparameters, MetricsPayload, WeightsPayload } from '../../shared/protocol/engine-events.js';
 import { packLattice } from '../../shared/protocol/lattice-codec.js';
-import { nearestNeighbourCorrelation, type CouplingEstimate } from './effective-coupling.js';
+import {
+  hiddenLayerPlacements,
+  nearestNeighbourCorrelation,
+  placedCorrelation,
+  PLACEMENT_REFRESH_MINIBATCHES,
+  type CoarsePlacement,
+  type CouplingEstimate,
+} from './effective-coupling.js';
 import { LiveSimulation, type SimulationSnapshot } from './live-simulation.js';
 import { LiveTraining, type TrainingSnapshot } from './live-training.js';
 import { RollingBuffer, type RollingBufferSnapshot } from './rolling-buffer.js';
@@ -71,6 +78,13 @@ export class LiveEngine {
   private buffer: RollingBuffer;
   private training: LiveTraining;
   private spins: Int8Array;
+  /**
+   * RF-centre placements of the hidden layers for the coupling estimator (effective-coupling.ts),
+   * derived from the weights — not part of the state or of a checkpoint — and the training
+   * counters they were computed at.
+   */
+  private placements: (CoarsePlacement | null)[] | null = null;
+  private placedAt = { minibatches: 0, divergences: 0 };
 
   /** A new run from the seed at coupling K, or (with `restored`) the run a snapshot holds. */
   constructor(
@@ -158,6 +172,7 @@ export class LiveEngine {
     this.tick = 0;
     this.paused = false;
     this.resets++;
+    this.placements = null;
   }
 
   /** Recoveries not yet reported (a diverged network re-initialized); empties the list. */
@@ -166,19 +181,41 @@ export class LiveEngine {
   }
 
   /**
+   * The hidden layers' RF-centre placements, recomputed from the current weights when there are
+   * none yet, after a reset or a divergence (re-initialized weights), and once the weights have
+   * taken PLACEMENT_REFRESH_MINIBATCHES minibatches since the last placement. Reads the weights
+   * only: the run is undisturbed.
+   */
+  layerPlacements(): (CoarsePlacement | null)[] {
+    const { minibatches, divergences } = this.training;
+    const stale =
+      this.placements === null ||
+      divergences !== this.placedAt.divergences ||
+      minibatches < this.placedAt.minibatches ||
+      minibatches - this.placedAt.minibatches >= PLACEMENT_REFRESH_MINIBATCHES;
+    if (stale) {
+      this.placements = hiddenLayerPlacements(this.training.stack, this.settings.L, this.backend);
+      this.placedAt = { minibatches, divergences };
+    }
+    return this.placements!;
+  }
+
+  /**
    * The current state as a frame, and the nearest-neighbour correlation of every layer
-   * (lattice first) for the coupling estimator.
+   * (lattice first, then each hidden layer on its RF-centre placement) for the coupling estimator.
    */
   frame(sweepsPerSecond: number): { frame: EngineFrame; correlations: number[] } {
     const { L } = this.settings;
     this.simulation.readSpins(this.spins);
     const rng = new Rng(this.settings.seed, FRAME_STREAM + this.tick);
     const hidden = this.training.hiddenStates(toVisible(this.spins, new Float32Array(L * L)), rng);
+    const placements = this.layerPlacements();
     const correlations = [nearestNeighbourCorrelation(this.spins, L)];
-    const layers = hidden.map((h) => {
+    const layers = hidden.map((h, l) => {
       const side = Math.round(Math.sqrt(h.length));
       const spins = toSpins(h);
-      correlations.push(nearestNeighbourCorrelation(spins, side));
+      const placement = placements[l];
+      correlations.push(placement ? placedCorrelation(placement, spins) : nearestNeighbourCorrelation(spins, side));
       return { units: h.length, side, states: packLattice(spins) };
     });
     const frame: EngineFrame = { tick: this.tick, paused: this.paused, ...this.simulation.frame(sweepsPerSecond), layers };

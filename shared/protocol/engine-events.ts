@@ -152,8 +152,10 @@ export interface LayerTraining {
 }
 
 /**
- * Effective nearest-neighbour coupling of one layer's ±1 units (layer 0 = the lattice): units
- * placed on a side × side periodic grid by index, c = mean over recent frames (≈ 2 s) of the
+ * Effective nearest-neighbour coupling of one layer's ±1 units (layer 0 = the lattice): hidden
+ * units placed on the coarse side × side periodic grid by their receptive-field centres (an
+ * optimal one-to-one assignment; shared/rg/effective-coupling-2d.ts), each read as a block spin
+ * oriented by its field's sign, c = mean over recent frames (≈ 2 s) of the
  * nearest-neighbour correlation ⟨s_i s_j⟩, K_eff = sign(c)·K with −u(K)/2 = |c| for the exact
  * energy u of the periodic side × side lattice (Kaufman; u = −2c on the square lattice), err
  * from the spread of c over the frames (server/engine/effective-coupling.ts).
