@@ -220,6 +220,15 @@ describe('classroom page', () => {
     await expect.poll(() => frameNumber(ben), { timeout: 5_000 }).toBeGreaterThan(liveFrame);
   });
 
+  it('the exact-mapping panel computes the figures for a small system when opened', async () => {
+    await host.locator('summary', { hasText: 'The exact mapping' }).click();
+    await expect.poll(() => host.textContent('#mapping caption'), { timeout: 15_000 }).toMatch(/^ring:\d+, K = /);
+    const table = (await host.textContent('#mapping table'))!;
+    expect(table).toMatch(/Eq\. ?21/);
+    expect(table).toMatch(/Eq\. ?22/);
+    expect(table).toContain('KL');
+  });
+
   it('fits a phone-sized screen without sideways scrolling', async () => {
     const phone = await open(`${server.url}/?code=${server.code}&nickname=Phone`, { width: 390, height: 844 });
     const overflow = await phone.evaluate(() => {
