@@ -10,48 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../../server/cli/errors.js';
-import { registerFlow1d, type Flow1dSummary } from '../../../server/cli/flow1d.js';
+import type { Flow1dSummary } from '../../../server/cli/flow1d.js';
 import { decimationFlow } from '../../../shared/physics/exact/chain1d.js';
+import { runCli } from '../../helpers/run-cli.js';
 
-/** main()'s contract for one command: 0 ok, 2 bad usage (CommanderError or UsageError), 1 otherwise. */
-async function rgflow(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = new Command();
-  program
-    .name('rgflow')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
-    .showHelpAfterError('(run with --help for usage)');
-  registerFlow1d(program);
-  let status = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) status = error.exitCode === 0 ? 0 : 2;
-    else if (error instanceof UsageError) {
-      process.stderr.write(`rgflow: ${error.message}\n`);
-      status = 2;
-    } else {
-      process.stderr.write(`rgflow: ${error instanceof Error ? error.message : String(error)}\n`);
-      status = 1;
-    }
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { status, stdout, stderr };
-}
+/** The real CLI, in-process. */
+const rgflow = (args: string[]) => runCli(args);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsBackend } from '../../../shared/learn/backends/js.js';
 import { Rbm } from '../../../shared/learn/rbm.js';
 import { RbmStack, trainStackGreedy } from '../../../shared/learn/stack.js';
@@ -17,8 +16,9 @@ import { CRITICAL_COUPLING } from '../../../shared/physics/ising.js';
 import { Rng } from '../../../shared/physics/rng.js';
 import { WolffSampler } from '../../../shared/physics/wolff.js';
 import { UsageError } from '../../../server/cli/errors.js';
-import { formatFlow2d, mirroredCoupling, registerFlow2d, runFlow2d, type Flow2dSummary } from '../../../server/cli/flow2d.js';
+import { formatFlow2d, mirroredCoupling, runFlow2d, type Flow2dSummary } from '../../../server/cli/flow2d.js';
 import { saveModel } from '../../../server/learn/model-store.js';
+import { runCli } from '../../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rgflow-flow2d-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,25 +44,10 @@ beforeAll(async () => {
   await saveModel(model, stack.layers.map((r) => r.snapshot()), meta(L));
 });
 
-/** Runs argv through a program set up as main.ts sets its own up, with main's exit-code mapping. */
+/** The real CLI, in-process (`code`: its exit code). */
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const program = new Command().name('rgflow').exitOverride().configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerFlow2d(program);
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    code = error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : error instanceof UsageError ? 2 : 1;
-    if (!(error instanceof CommanderError)) stderr += `rgflow: ${error instanceof Error ? error.message : String(error)}\n`;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { code, stdout, stderr };
+  const { status, stdout, stderr } = await runCli(argv);
+  return { code: status, stdout, stderr };
 }
 
 describe('rgflow flow2d (runFlow2d)', () => {

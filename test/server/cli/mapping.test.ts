@@ -10,12 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../server/cli/errors.js';
-import { registerMapping } from '../../../server/cli/mapping.js';
 import { chainLogZ, enumerateIsing } from '../../../shared/physics/exact/index.js';
 import type { MappingReport } from '../../../shared/rg/exact-mapping.js';
+import { runCli } from '../../helpers/run-cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,38 +23,8 @@ interface Run {
   stderr: string;
 }
 
-/** main()'s exit-code rules around a program that has only `mapping`. */
-async function rgflow(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  let status = 0;
-  try {
-    const program = new Command()
-      .name('rgflow')
-      .exitOverride()
-      .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
-      .showHelpAfterError('(run with --help for usage)');
-    registerMapping(program);
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) status = error.exitCode === 0 ? 0 : 2;
-    else if (error instanceof UsageError) {
-      process.stderr.write(`rgflow: ${error.message}\n`);
-      status = 2;
-    } else {
-      process.stderr.write(`rgflow: ${error instanceof Error ? error.message : String(error)}\n`);
-      status = 1;
-    }
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  return { status, stdout, stderr };
-}
+/** The real CLI, in-process. */
+const rgflow = (args: string[]): Promise<Run> => runCli(args);
 
 function checkReport(report: MappingReport): void {
   expect(Object.keys(report).sort()).toEqual(
