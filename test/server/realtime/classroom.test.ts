@@ -146,9 +146,12 @@ describe('host actions', () => {
       expect(ack).toMatchObject({ ok: false, code: 'forbidden' });
     }
     const controlSeen = waitFor<ControlPayload>(ada, 'control', (c) => c.paused);
+    const bobControl = waitFor<ControlPayload>(bob, 'control', (c) => c.paused);
     const paused = await host.timeout(3000).emitWithAck('pause', {});
     expect(paused).toMatchObject({ ok: true, control: { paused: true } });
     expect((await controlSeen).changedBy).toBe(host.id);
+    // Frames already on their way may still arrive before the control event; every frame after it is paused.
+    await bobControl;
     const frame = await waitFor<FramePayload>(bob, 'frame', () => true);
     expect(frame.paused).toBe(true);
     const sweeps = frame.sweeps;
