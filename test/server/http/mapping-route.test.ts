@@ -42,17 +42,13 @@ function timeless(r: MappingReport): Omit<MappingReport, 'seconds'> {
 }
 
 describe('GET /api/mapping', () => {
-  it('answers the CLI report for the query, within a second, then from the cache', async () => {
+  it('answers the CLI report for the query, then from the cache', async () => {
     const query = '?system=ring:10&K=0.4&hidden=5&steps=200&seed=1';
-    const started = performance.now();
     const first = await fetch(app.url + query);
-    const ms = performance.now() - started;
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toMatch(/^application\/json/);
     expect(first.headers.get('x-rgflow-cache')).toBe('miss');
     const report = (await first.json()) as MappingReport;
-    // ≈ 0.1 s on an idle core; generous here, since test files run side by side on a loaded machine
-    expect(ms).toBeLessThan(3000);
     expect(report).toMatchObject({ system: 'ring:10', K: 0.4, hidden: 5, steps: 200, seed: 1 });
     for (const f of [report.before, report.after]) {
       expect(f.eq21_residual).toBeLessThan(1e-9);
