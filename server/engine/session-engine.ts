@@ -62,6 +62,9 @@ const STOP_TIMEOUT_MS = 2_000;
 /** What 'auto' resolved to in this process, so later workers skip the measurement. */
 let autoBackend: BackendName | undefined;
 
+/** How long start() waits for the first frame after the worker is ready, ms. */
+const FIRST_FRAME_WAIT_MS = 10_000;
+
 export class SessionEngine extends EventEmitter<SessionEngineEvents> {
   private worker: Worker | null = null;
   private status: EngineStatus = 'stopped';
@@ -133,10 +136,26 @@ export class SessionEngine extends EventEmitter<SessionEngineEvents> {
     return this.checkpointState;
   }
 
-  /** Starts the worker; resolves once it is ready (its first frame follows at once). */
-  start(): Promise<void> {
+  /**
+   * Starts the worker; resolves once it is ready and its first frame has arrived, so that a
+   * client joining as soon as the session exists gets a snapshot to draw (the first frame also
+   * computes the coupling estimator's placements, a few hundred ms on the js backend).
+   */
+  async start(): Promise<void> {
     if (this.status !== 'stopped') throw new Error(`engine already ${this.status}`);
-    return this.spawn(true);
+    await this.spawn(true);
+    if (this.snapshot !== null) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('frame', done);
+        resolve();
+      };
+      // A frame comes within a tick even when paused; the bound only keeps a broken worker from hanging startup.
+      const timer = setTimeout(done, FIRST_FRAME_WAIT_MS);
+      timer.unref();
+      this.on('frame', done);
+    });
   }
 
   /**
