@@ -17,6 +17,7 @@ import { DEFAULT_TRAINING_CONFIG } from '../../shared/learn/training-config.js';
 import { UsageError } from './errors.js';
 import { createProgress } from './progress.js';
 import { formatEstimate } from './format.js';
+import { parseFlagNumber } from './args.js';
 
 /** Most spins `flow1d` will sample in one run (chains·N), about 100 s at 10⁷ spins/s. */
 export const MAX_FLOW_SPINS = 1e9;
@@ -143,13 +144,8 @@ function flagName(key: string): string {
   return ({ trainN: 'train-N', trainEpochs: 'train-epochs', trainSamples: 'train-samples' } as Record<string, string>)[key] ?? key;
 }
 
-/** Strict decimal parse of a flag value: the whole string, a finite number; UsageError otherwise. */
-function parseNumber(flag: string, value: unknown): number {
-  if (typeof value === 'number') return value;
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new UsageError(`invalid flow1d options: --${flag}: not a number: '${String(value)}'`);
-  return Number(text);
-}
+
+const parseNumber = (flag: string, value: unknown): number => parseFlagNumber('flow1d', flag, value);
 
 /**
  * Parses and checks raw option values (strings from commander, or numbers); UsageError with one

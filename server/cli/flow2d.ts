@@ -24,6 +24,7 @@ import type { FlowPoint } from '../../shared/rg/rbm-flow.js';
 import { UsageError } from './errors.js';
 import { formatEstimate } from './format.js';
 import { createProgress } from './progress.js';
+import { parseFlagNumber } from './args.js';
 
 /** Largest number of spins (samples·L², per coupling) flow2d will hold. */
 export const MAX_FLOW2D_SPINS = 2e8;
@@ -120,18 +121,13 @@ export interface Flow2dSummary {
   note: string;
 }
 
-/** Strict decimal parse of a flag value: the whole string, a finite number; UsageError otherwise. */
-function parseNumber(flag: string, value: unknown): number {
-  if (typeof value === 'number') return value;
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new UsageError(`invalid flow2d options: --${flag}: not a number: '${String(value)}'`);
-  return Number(text);
-}
 
 /** The default second coupling: K mirrored across K_c, 2K_c − K. */
 export function mirroredCoupling(K: number): number {
   return 2 * CRITICAL_COUPLING - K;
 }
+
+const parseNumber = (flag: string, value: unknown): number => parseFlagNumber('flow2d', flag, value);
 
 /**
  * Parses and checks raw option values (strings from commander, or numbers); UsageError with one

@@ -10,20 +10,9 @@ import { formatSampleSummary, formatBench } from './format.js';
 import { registerFlow1d } from './flow1d.js';
 import { registerMapping } from './mapping.js';
 import { registerFlow2d } from './flow2d.js';
+import { integerArg, numberArg } from './args.js';
 
-/** Parses a decimal number strictly: the whole string, finite. */
-function numberArg(value: string): number {
-  const trimmed = value.trim();
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) throw new InvalidArgumentError(`not a number: '${value}'`);
-  return Number(trimmed);
-}
 
-/** Parses an integer strictly (no fractions, no exponents beyond exact integers). */
-function integerArg(value: string): number {
-  const n = numberArg(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`not an integer: '${value}'`);
-  return n;
-}
 
 /** Parses a comma-separated list of integers, e.g. "1600,400,100,25". */
 function integerListArg(value: string): number[] {

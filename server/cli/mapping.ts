@@ -9,7 +9,7 @@
  * --json prints one JSON object (MappingReport) on stdout; progress goes to stderr. Bad flags:
  * one line on stderr, exit code 2 (UsageError, or commander's own parse error).
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import {
   MAX_MAPPING_COUPLING,
@@ -22,6 +22,7 @@ import {
 } from '../../shared/rg/exact-mapping.js';
 import { UsageError } from './errors.js';
 import { createProgress } from './progress.js';
+import { integerArg, numberArg } from './args.js';
 
 /** Bounds of one run: the CLI's are the enumeration limits; the HTTP route passes tighter ones. */
 export interface MappingLimits {
@@ -118,19 +119,7 @@ export function runMapping(options: unknown, progress?: (message: string, fracti
   }
 }
 
-/** Strict decimal number: the whole string, finite. */
-function numberArg(value: string): number {
-  const trimmed = value.trim();
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) throw new InvalidArgumentError(`not a number: '${value}'`);
-  return Number(trimmed);
-}
 
-/** Strict integer. */
-function integerArg(value: string): number {
-  const n = numberArg(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`not an integer: '${value}'`);
-  return n;
-}
 
 function sci(x: number): string {
   if (x === 0) return '0';
